@@ -1,0 +1,1240 @@
+/*
+ * git.c - every git operation `ar` performs, through libgit2.
+ *
+ * This is the only file that includes <git2.h>.  libgit2 errors become
+ * ar_error_set(code, "<what we were doing>: <libgit2's message>"), with
+ * GIT_ENOTFOUND, GIT_EEXISTS, GIT_EINVALIDSPEC and GIT_ECONFLICT mapped to
+ * AR_ENOTFOUND, AR_EEXISTS, AR_EUSAGE and AR_EDIRTY, the rest to AR_ERROR.
+ *
+ * Committing and resetting touch only the paths they are given: the new
+ * tree is the parent's tree with those entries replaced (git_tree_create_
+ * updated), and only those index entries are rewritten, so the cost does
+ * not grow with the size of the repository.
+ */
+#include "git.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <git2.h>
+
+struct ar_repo {
+	git_repository *git;
+	char *root;   /* work tree, no trailing slash */
+	char *gitdir; /* .git directory, no trailing slash */
+};
+
+/* ---------------------------------------------------------------- errors */
+
+static int map_code(int gcode)
+{
+	switch (gcode) {
+	case GIT_ENOTFOUND:
+		return AR_ENOTFOUND;
+	case GIT_EEXISTS:
+		return AR_EEXISTS;
+	case GIT_EINVALIDSPEC:
+		return AR_EUSAGE;
+	case GIT_ECONFLICT:
+		return AR_EDIRTY;
+	default:
+		return AR_ERROR;
+	}
+}
+
+/* Set "<context>: <libgit2 message>" for libgit2 error `gcode`. */
+static int gfail(int gcode, const char *fmt, ...) AR_PRINTF(2, 3);
+static int gfail(int gcode, const char *fmt, ...)
+{
+	ar_buf what = AR_BUF_INIT;
+	const git_error *e = git_error_last();
+	int code = map_code(gcode);
+	va_list ap;
+
+	va_start(ap, fmt);
+	ar_buf_vprintf(&what, fmt, ap);
+	va_end(ap);
+	ar_error_set(code, "%s: %s", ar_buf_cstr(&what),
+	             e && e->message ? e->message : "unknown libgit2 error");
+	ar_buf_release(&what);
+	return code;
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+int ar_git_init(void)
+{
+	if (git_libgit2_init() < 0)
+		return gfail(-1, "initialising libgit2");
+	return 0;
+}
+
+void ar_git_shutdown(void)
+{
+	git_libgit2_shutdown();
+}
+
+/* Copy of `s` without its trailing slashes (except a lone "/"). */
+static char *strip_slash(const char *s)
+{
+	char *out = ar_xstrdup(s);
+	size_t n = strlen(out);
+
+	while (n > 1 && out[n - 1] == '/')
+		out[--n] = '\0';
+	return out;
+}
+
+static int open_failed(int gcode, const char *path)
+{
+	char abs[PATH_MAX];
+	const char *shown = realpath(path, abs) ? abs : path;
+	struct stat st;
+
+	if (stat(path, &st) != 0)
+		return ar_error_set(AR_ENOREPO, "%s: no such directory", path);
+	if (gcode == GIT_ENOTFOUND)
+		return ar_error_set(AR_ENOREPO,
+		                    "not a git repository (or any parent): %s; "
+		                    "run `git init` first", shown);
+	return gfail(gcode, "opening the git repository at %s", shown);
+}
+
+int ar_repo_open(ar_repo **out, const char *path)
+{
+	git_repository *git = NULL;
+	ar_repo *repo;
+	int err;
+
+	*out = NULL;
+	if (ar_git_init() < 0)
+		return AR_ERROR;
+	err = git_repository_open_ext(&git, path, 0, NULL);
+	if (err < 0) {
+		err = open_failed(err, path);
+		goto fail;
+	}
+	if (git_repository_is_bare(git)) {
+		err = ar_error_set(AR_EUSAGE, "%s is a bare repository; "
+		                   "ar needs a work tree (clone it first)",
+		                   git_repository_path(git));
+		goto fail;
+	}
+	repo = ar_xcalloc(1, sizeof(*repo));
+	repo->git = git;
+	repo->root = strip_slash(git_repository_workdir(git));
+	repo->gitdir = strip_slash(git_repository_path(git));
+	*out = repo;
+	return 0;
+fail:
+	git_repository_free(git);
+	ar_git_shutdown();
+	return err;
+}
+
+void ar_repo_free(ar_repo *repo)
+{
+	if (!repo)
+		return;
+	git_repository_free(repo->git);
+	free(repo->root);
+	free(repo->gitdir);
+	free(repo);
+	ar_git_shutdown();
+}
+
+const char *ar_repo_root(const ar_repo *repo)
+{
+	return repo->root;
+}
+
+const char *ar_repo_gitdir(const ar_repo *repo)
+{
+	return repo->gitdir;
+}
+
+/* -------------------------------------------------------------- helpers */
+
+/* Parse a full 40-digit object id. */
+static int parse_oid(git_oid *out, const char *hex)
+{
+	size_t i;
+
+	if (!hex || strlen(hex) != GIT_OID_HEXSZ)
+		goto bad;
+	for (i = 0; i < GIT_OID_HEXSZ; i++)
+		if (!strchr("0123456789abcdefABCDEF", hex[i]))
+			goto bad;
+	if (git_oid_fromstr(out, hex) < 0)
+		goto bad;
+	return 0;
+bad:
+	return ar_error_set(AR_EUSAGE, "'%s' is not an object id "
+	                    "(expected 40 hex digits)", hex ? hex : "(null)");
+}
+
+static int lookup_commit(ar_repo *repo, const char *hex, git_commit **out)
+{
+	git_oid oid;
+	int err;
+
+	if ((err = parse_oid(&oid, hex)) < 0)
+		return err;
+	err = git_commit_lookup(out, repo->git, &oid);
+	if (err < 0)
+		return gfail(err, "looking up commit %s", hex);
+	return 0;
+}
+
+static int lookup_tree(ar_repo *repo, const char *hex, git_tree **out)
+{
+	git_commit *commit = NULL;
+	int err;
+
+	if ((err = lookup_commit(repo, hex, &commit)) < 0)
+		return err;
+	err = git_commit_tree(out, commit);
+	git_commit_free(commit);
+	if (err < 0)
+		return gfail(err, "reading the tree of commit %s", hex);
+	return 0;
+}
+
+/* AR_EDETACHED when HEAD is not a branch. */
+static int require_branch(ar_repo *repo)
+{
+	git_oid oid;
+	char shorthex[8];
+	int err = git_repository_head_detached(repo->git);
+
+	if (err < 0)
+		return gfail(err, "reading HEAD in %s", repo->root);
+	if (err == 0)
+		return 0;
+	if (git_reference_name_to_id(&oid, repo->git, "HEAD") < 0)
+		return gfail(-1, "reading HEAD in %s", repo->root);
+	git_oid_tostr(shorthex, sizeof(shorthex), &oid);
+	return ar_error_set(AR_EDETACHED, "HEAD is detached at %s; "
+	                    "check out a branch first", shorthex);
+}
+
+/* HEAD's commit; AR_ENOTFOUND on an unborn branch. */
+static int head_commit(ar_repo *repo, git_commit **out)
+{
+	git_oid oid;
+	int err = git_reference_name_to_id(&oid, repo->git, "HEAD");
+
+	*out = NULL;
+	if (err == GIT_ENOTFOUND || err == GIT_EUNBORNBRANCH)
+		return ar_error_set(AR_ENOTFOUND, "the current branch in %s has "
+		                    "no commits yet; make a first commit",
+		                    repo->root);
+	if (err < 0)
+		return gfail(err, "reading HEAD in %s", repo->root);
+	if ((err = git_commit_lookup(out, repo->git, &oid)) < 0)
+		return gfail(err, "reading HEAD's commit in %s", repo->root);
+	return 0;
+}
+
+/* A repository-relative path we are willing to touch. */
+static int check_relpath(const char *path)
+{
+	const char *p = path;
+
+	if (!path || !*path || *path == '/')
+		goto bad;
+	for (;;) {
+		size_t n = strcspn(p, "/");
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			goto bad;
+		if (!p[n])
+			return 0;
+		p += n + 1;
+	}
+bad:
+	return ar_error_set(AR_EUSAGE, "'%s' is not a path inside the "
+	                    "repository (use a relative path without '.', "
+	                    "'..' or a trailing '/')", path ? path : "(null)");
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted, de-duplicated, validated view of `paths` (strings borrowed).
+ * *out is the caller's (free()). */
+static int sorted_paths(const ar_strvec *paths, const char ***out, size_t *n)
+{
+	const char **v = ar_xcalloc(paths->n + 1, sizeof(*v));
+	size_t i, k = 0;
+	int err;
+
+	for (i = 0; i < paths->n; i++) {
+		if ((err = check_relpath(paths->items[i])) < 0) {
+			free(v);
+			return err;
+		}
+		v[i] = paths->items[i];
+	}
+	qsort(v, paths->n, sizeof(*v), cmp_str);
+	for (i = 0; i < paths->n; i++)
+		if (k == 0 || strcmp(v[k - 1], v[i]) != 0)
+			v[k++] = v[i];
+	*out = v;
+	*n = k;
+	return 0;
+}
+
+/* ------------------------------------------------------------- branches */
+
+int ar_repo_current_branch(ar_repo *repo, char **out)
+{
+	git_reference *head = NULL;
+	const char *target;
+	int err;
+
+	*out = NULL;
+	if ((err = require_branch(repo)) < 0)
+		return err;
+	err = git_reference_lookup(&head, repo->git, "HEAD");
+	if (err < 0)
+		return gfail(err, "reading HEAD in %s", repo->root);
+	target = git_reference_symbolic_target(head);
+	if (!target || strncmp(target, "refs/heads/", 11) != 0) {
+		err = ar_error_set(AR_ERROR, "HEAD in %s does not point at a "
+		                   "branch", repo->root);
+		goto done;
+	}
+	if (git_repository_head_unborn(repo->git) == 1) {
+		err = ar_error_set(AR_ENOTFOUND, "branch '%s' has no commits "
+		                   "yet; make a first commit", target + 11);
+		goto done;
+	}
+	*out = ar_xstrdup(target + 11);
+	err = 0;
+done:
+	git_reference_free(head);
+	return err;
+}
+
+static int check_branch_name(const char *name)
+{
+	int valid = 0;
+
+	if (!name || git_branch_name_is_valid(&valid, name) < 0 || !valid)
+		return ar_error_set(AR_EUSAGE, "'%s' is not a valid branch name",
+		                    name ? name : "(null)");
+	return 0;
+}
+
+int ar_repo_branch_exists(ar_repo *repo, const char *name)
+{
+	git_reference *ref = NULL;
+	int err;
+
+	if ((err = check_branch_name(name)) < 0)
+		return err;
+	err = git_branch_lookup(&ref, repo->git, name, GIT_BRANCH_LOCAL);
+	git_reference_free(ref);
+	if (err == GIT_ENOTFOUND)
+		return 0;
+	if (err < 0)
+		return gfail(err, "looking up branch '%s'", name);
+	return 1;
+}
+
+int ar_repo_branch_create(ar_repo *repo, const char *name)
+{
+	git_commit *head = NULL;
+	git_reference *ref = NULL;
+	int err;
+
+	if ((err = check_branch_name(name)) < 0)
+		return err;
+	if ((err = head_commit(repo, &head)) < 0)
+		return err;
+	err = git_branch_create(&ref, repo->git, name, head, 0);
+	if (err == GIT_EEXISTS) {
+		err = ar_error_set(AR_EEXISTS, "branch '%s' already exists; "
+		                   "pick another name or check it out", name);
+		goto done;
+	}
+	if (err < 0) {
+		err = gfail(err, "creating branch '%s'", name);
+		goto done;
+	}
+	/* Same commit as before: the work tree and index stay as they are. */
+	err = git_repository_set_head(repo->git, git_reference_name(ref));
+	if (err < 0)
+		err = gfail(err, "switching HEAD to branch '%s'", name);
+done:
+	git_reference_free(ref);
+	git_commit_free(head);
+	return err;
+}
+
+int ar_repo_branch_checkout(ar_repo *repo, const char *name)
+{
+	git_reference *ref = NULL;
+	git_object *tree = NULL;
+	git_checkout_options opts;
+	int err;
+
+	if ((err = check_branch_name(name)) < 0)
+		return err;
+	git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
+	err = git_branch_lookup(&ref, repo->git, name, GIT_BRANCH_LOCAL);
+	if (err < 0) {
+		err = gfail(err, "looking up branch '%s'", name);
+		goto done;
+	}
+	err = git_reference_peel(&tree, ref, GIT_OBJECT_TREE);
+	if (err < 0) {
+		err = gfail(err, "reading the tree of branch '%s'", name);
+		goto done;
+	}
+	opts.checkout_strategy = GIT_CHECKOUT_SAFE;
+	err = git_checkout_tree(repo->git, tree, &opts);
+	if (err < 0) {
+		err = gfail(err, "checking out branch '%s' (commit or stash "
+		            "your changes first)", name);
+		goto done;
+	}
+	err = git_repository_set_head(repo->git, git_reference_name(ref));
+	if (err < 0)
+		err = gfail(err, "switching HEAD to branch '%s'", name);
+done:
+	git_object_free(tree);
+	git_reference_free(ref);
+	return err;
+}
+
+/* ----------------------------------------------------------------- refs */
+
+int ar_repo_head(ar_repo *repo, char out[AR_OID_HEX])
+{
+	git_commit *head = NULL;
+	int err;
+
+	out[0] = '\0';
+	if ((err = head_commit(repo, &head)) < 0)
+		return err;
+	git_oid_tostr(out, AR_OID_HEX, git_commit_id(head));
+	git_commit_free(head);
+	return 0;
+}
+
+int ar_repo_resolve(ar_repo *repo, const char *spec, char out[AR_OID_HEX])
+{
+	git_object *obj = NULL, *peeled = NULL;
+	int err;
+
+	out[0] = '\0';
+	if (!spec || !*spec)
+		return ar_error_set(AR_EUSAGE, "empty revision");
+	err = git_revparse_single(&obj, repo->git, spec);
+	if (err < 0)
+		return gfail(err, "resolving '%s'", spec);
+	/* Tags resolve to their commit; other objects to themselves. */
+	if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0)
+		git_oid_tostr(out, AR_OID_HEX, git_object_id(peeled));
+	else
+		git_oid_tostr(out, AR_OID_HEX, git_object_id(obj));
+	git_error_clear();
+	git_object_free(peeled);
+	git_object_free(obj);
+	return 0;
+}
+
+int ar_repo_ref_set(ar_repo *repo, const char *refname, const char *oid,
+                    const char *log_message)
+{
+	git_reference *ref = NULL;
+	git_oid id;
+	int err, valid = 0;
+
+	if ((err = parse_oid(&id, oid)) < 0)
+		return err;
+	if (!refname || git_reference_name_is_valid(&valid, refname) < 0 ||
+	    !valid || strncmp(refname, "refs/", 5) != 0)
+		return ar_error_set(AR_EUSAGE, "'%s' is not a valid ref name "
+		                    "(expected refs/...)",
+		                    refname ? refname : "(null)");
+	err = git_reference_create(&ref, repo->git, refname, &id, 1,
+	                           log_message);
+	git_reference_free(ref);
+	if (err < 0)
+		return gfail(err, "setting %s to %s", refname, oid);
+	return 0;
+}
+
+int ar_repo_is_ancestor(ar_repo *repo, const char *ancestor, const char *oid)
+{
+	git_oid a, b;
+	int err;
+
+	if ((err = parse_oid(&a, ancestor)) < 0 || (err = parse_oid(&b, oid)) < 0)
+		return err;
+	if (git_oid_equal(&a, &b))
+		return 1;
+	err = git_graph_descendant_of(repo->git, &b, &a);
+	if (err < 0)
+		return gfail(err, "checking whether %s is an ancestor of %s",
+		             ancestor, oid);
+	return err;
+}
+
+/* --------------------------------------------------------------- status */
+
+static int status_paths(ar_repo *repo, unsigned int flags, ar_strvec *out)
+{
+	git_status_options opts;
+	git_status_list *list = NULL;
+	size_t i, n;
+	int err;
+
+	git_status_options_init(&opts, GIT_STATUS_OPTIONS_VERSION);
+	opts.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+	opts.flags = flags | GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+	err = git_status_list_new(&list, repo->git, &opts);
+	if (err < 0)
+		return gfail(err, "reading the status of %s", repo->root);
+	n = git_status_list_entrycount(list);
+	for (i = 0; i < n; i++) {
+		const git_status_entry *e = git_status_byindex(list, i);
+		const git_diff_delta *d = e->index_to_workdir ?
+		        e->index_to_workdir : e->head_to_index;
+
+		if (e->status == GIT_STATUS_CURRENT ||
+		    (e->status & GIT_STATUS_IGNORED) || !d)
+			continue;
+		ar_strvec_push(out, d->new_file.path); /* one entry a path */
+	}
+	git_status_list_free(list);
+	return 0;
+}
+
+int ar_repo_dirty_tracked(ar_repo *repo, ar_strvec *out)
+{
+	return status_paths(repo, 0, out);
+}
+
+/* Staged-only changes are listed too: committing such a path from the work
+ * tree is harmless, missing it is not. */
+int ar_repo_changed_paths(ar_repo *repo, ar_strvec *out)
+{
+	return status_paths(repo, GIT_STATUS_OPT_INCLUDE_UNTRACKED |
+	                    GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS, out);
+}
+
+/* --------------------------------------------------------------- commit */
+
+/* One path of a commit: what goes into the tree and the index. */
+struct change {
+	const char *path;  /* borrowed */
+	int remove;        /* 1: delete from tree and index */
+	int base_has;      /* the parent has an entry here */
+	int base_is_tree;  /* ... and it is a directory */
+	git_oid id;        /* blob (upserts) */
+	git_filemode_t mode;
+	struct stat st;    /* taken before hashing (upserts) */
+};
+
+/* 1 when the repository tracks the executable bit (core.filemode). */
+static int repo_filemode(ar_repo *repo)
+{
+	git_config *cfg = NULL;
+	int value = 1;
+
+	if (git_repository_config_snapshot(&cfg, repo->git) == 0 &&
+	    git_config_get_bool(&value, cfg, "core.filemode") < 0)
+		value = 1;
+	git_config_free(cfg);
+	git_error_clear();
+	return value;
+}
+
+static git_filemode_t blob_mode(const struct stat *st, int filemode,
+                                const git_tree_entry *base)
+{
+	if (S_ISLNK(st->st_mode))
+		return GIT_FILEMODE_LINK;
+	if (!filemode)
+		return base && git_tree_entry_filemode(base) ==
+		               GIT_FILEMODE_BLOB_EXECUTABLE ?
+		       GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
+	return (st->st_mode & S_IXUSR) ? GIT_FILEMODE_BLOB_EXECUTABLE
+	                               : GIT_FILEMODE_BLOB;
+}
+
+/* Decide what happens to c->path. */
+static int prepare_change(ar_repo *repo, git_tree *base, int filemode,
+                          struct change *c)
+{
+	git_tree_entry *entry = NULL;
+	char *full = ar_path_join(repo->root, c->path);
+	int err = 0, missing;
+
+	if (base && git_tree_entry_bypath(&entry, base, c->path) < 0)
+		entry = NULL;
+	git_error_clear();
+	c->base_has = entry != NULL;
+	c->base_is_tree = entry && git_tree_entry_type(entry) == GIT_OBJECT_TREE;
+	missing = lstat(full, &c->st) != 0;
+	if (missing && errno != ENOENT && errno != ENOTDIR) {
+		err = ar_error_set(AR_ERROR, "reading %s: %s", full,
+		                   strerror(errno));
+	} else if (missing || (S_ISDIR(c->st.st_mode) && entry &&
+	                       !c->base_is_tree)) {
+		/* Gone, or a file that became a directory. */
+		c->remove = 1;
+	} else if (S_ISDIR(c->st.st_mode)) {
+		err = ar_error_set(AR_EUSAGE, "%s is a directory; list the files "
+		                   "in it instead", full);
+	} else if (!S_ISREG(c->st.st_mode) && !S_ISLNK(c->st.st_mode)) {
+		err = ar_error_set(AR_EUSAGE, "%s is not a regular file or a "
+		                   "symbolic link; it cannot be committed", full);
+	} else {
+		c->mode = blob_mode(&c->st, filemode, entry);
+		if ((err = git_blob_create_from_workdir(&c->id, repo->git,
+		                                        c->path)) < 0)
+			err = gfail(err, "storing %s", full);
+	}
+	git_tree_entry_free(entry);
+	free(full);
+	return err;
+}
+
+/* Apply the removals (pass 0) or the upserts (pass 1) to *tree. Doing the
+ * two apart lets a file become a directory and back. */
+static int update_tree(ar_repo *repo, git_tree **tree,
+                       const struct change *c, size_t n, int pass)
+{
+	git_tree_update *up = ar_xcalloc(n + 1, sizeof(*up));
+	git_tree *next = NULL;
+	git_oid id;
+	size_t i, k = 0;
+	int err = 0;
+
+	for (i = 0; i < n; i++) {
+		if (c[i].remove != (pass == 0) || (c[i].remove && !c[i].base_has))
+			continue; /* removing what is not there fails */
+		up[k].action = pass == 0 ? GIT_TREE_UPDATE_REMOVE
+		                         : GIT_TREE_UPDATE_UPSERT;
+		up[k].id = c[i].id;
+		up[k].filemode = c[i].mode;
+		up[k++].path = c[i].path;
+	}
+	if (k == 0 && *tree)
+		goto done;
+	err = git_tree_create_updated(&id, repo->git, *tree, k, up);
+	if (err < 0) {
+		err = gfail(err, "building the new tree");
+		goto done;
+	}
+	if ((err = git_tree_lookup(&next, repo->git, &id)) < 0) {
+		err = gfail(err, "reading the new tree");
+		goto done;
+	}
+	git_tree_free(*tree);
+	*tree = next;
+done:
+	free(up);
+	return err;
+}
+
+static void fill_index_entry(git_index_entry *e, const struct change *c)
+{
+	memset(e, 0, sizeof(*e));
+	e->ctime.seconds = (int32_t)c->st.st_ctim.tv_sec;
+	e->ctime.nanoseconds = (uint32_t)c->st.st_ctim.tv_nsec;
+	e->mtime.seconds = (int32_t)c->st.st_mtim.tv_sec;
+	e->mtime.nanoseconds = (uint32_t)c->st.st_mtim.tv_nsec;
+	e->dev = (uint32_t)c->st.st_dev;
+	e->ino = (uint32_t)c->st.st_ino;
+	e->mode = c->mode;
+	e->uid = (uint32_t)c->st.st_uid;
+	e->gid = (uint32_t)c->st.st_gid;
+	e->file_size = (uint32_t)c->st.st_size;
+	e->id = c->id;
+	e->path = c->path;
+}
+
+/* Make the index entries of the committed paths match the new commit,
+ * with the stat data taken before hashing (so a later edit shows). */
+static int update_index(ar_repo *repo, const struct change *c, size_t n)
+{
+	git_index *index = NULL;
+	git_index_entry e;
+	size_t i;
+	int err, pass;
+
+	if ((err = git_repository_index(&index, repo->git)) < 0 ||
+	    (err = git_index_read(index, 0)) < 0) {
+		err = gfail(err, "reading the index of %s", repo->root);
+		goto done;
+	}
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n && err >= 0; i++) {
+			if (c[i].remove != (pass == 0))
+				continue;
+			git_index_conflict_remove(index, c[i].path);
+			git_error_clear();
+			if (c[i].remove) {
+				err = git_index_remove_bypath(index, c[i].path);
+				if (err >= 0 && c[i].base_is_tree)
+					err = git_index_remove_directory(index,
+					                                 c[i].path, 0);
+			} else {
+				fill_index_entry(&e, &c[i]);
+				err = git_index_add(index, &e);
+			}
+			if (err < 0)
+				err = gfail(err, "updating %s in the index",
+				            c[i].path);
+		}
+	}
+	if (err >= 0 && (err = git_index_write(index)) < 0)
+		err = gfail(err, "writing the index of %s", repo->root);
+done:
+	git_index_free(index);
+	return err < 0 ? err : 0;
+}
+
+static int make_signature(ar_repo *repo, git_signature **out)
+{
+	int err;
+
+	if (git_signature_default(out, repo->git) == 0)
+		return 0;
+	/* user.name or user.email unset (or unusable): our own identity. */
+	git_error_clear();
+	if ((err = git_signature_now(out, "ar", "ar@localhost")) < 0)
+		return gfail(err, "making a commit signature");
+	return 0;
+}
+
+/* Build the tree of the new commit from `parent` plus the changed paths. */
+static int build_tree(ar_repo *repo, git_commit *parent, struct change *c,
+                      size_t n, git_tree **out)
+{
+	git_tree *tree = NULL;
+	size_t i;
+	int err = 0, filemode = repo_filemode(repo);
+
+	if (parent && (err = git_commit_tree(&tree, parent)) < 0)
+		return gfail(err, "reading the tree of HEAD");
+	for (i = 0; i < n; i++)
+		if ((err = prepare_change(repo, tree, filemode, &c[i])) < 0)
+			goto done;
+	if ((err = update_tree(repo, &tree, c, n, 0)) < 0 ||
+	    (err = update_tree(repo, &tree, c, n, 1)) < 0)
+		goto done;
+	*out = tree;
+	tree = NULL;
+done:
+	git_tree_free(tree);
+	return err;
+}
+
+static char *message_with_newline(const char *message)
+{
+	size_t n = strlen(message);
+
+	if (n && message[n - 1] == '\n')
+		return ar_xstrdup(message);
+	return ar_xprintf("%s\n", message);
+}
+
+int ar_repo_commit_paths(ar_repo *repo, const ar_strvec *paths,
+                         const char *message, char out_oid[AR_OID_HEX])
+{
+	git_commit *parent = NULL;
+	git_tree *tree = NULL;
+	git_signature *sig = NULL;
+	struct change *c = NULL;
+	const char **sorted = NULL;
+	char *msg = NULL;
+	git_oid id;
+	size_t i, n = 0;
+	int err;
+
+	out_oid[0] = '\0';
+	if (!message || !*message)
+		return ar_error_set(AR_EUSAGE, "empty commit message");
+	if ((err = require_branch(repo)) < 0 ||
+	    (err = sorted_paths(paths, &sorted, &n)) < 0)
+		goto done;
+	err = head_commit(repo, &parent);
+	if (err == AR_ENOTFOUND)
+		err = 0; /* first commit on an unborn branch */
+	if (err < 0)
+		goto done;
+	c = ar_xcalloc(n + 1, sizeof(*c));
+	for (i = 0; i < n; i++)
+		c[i].path = sorted[i];
+	if ((err = build_tree(repo, parent, c, n, &tree)) < 0 ||
+	    (err = make_signature(repo, &sig)) < 0)
+		goto done;
+	msg = message_with_newline(message);
+	err = git_commit_create(&id, repo->git, "HEAD", sig, sig, NULL, msg,
+	                        tree, parent ? 1 : 0,
+	                        (const git_commit **)&parent);
+	if (err < 0) {
+		err = gfail(err, "committing in %s", repo->root);
+		goto done;
+	}
+	git_oid_tostr(out_oid, AR_OID_HEX, &id);
+	err = update_index(repo, c, n);
+done:
+	free(msg);
+	free(c);
+	free(sorted);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_commit_free(parent);
+	return err;
+}
+
+/* ---------------------------------------------------------------- reset */
+
+/* Remove root/path and the directories it leaves empty. */
+static int unlink_path(ar_repo *repo, const char *path)
+{
+	char *full = ar_path_join(repo->root, path);
+	char *slash;
+	struct stat st;
+	int err = 0;
+
+	if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode))
+		err = ar_error_set(AR_EUSAGE, "%s is a directory; list the files "
+		                   "in it instead", full);
+	else if (unlink(full) != 0 && errno != ENOENT && errno != ENOTDIR)
+		err = ar_error_set(AR_ERROR, "removing %s: %s", full,
+		                   strerror(errno));
+	while (err == 0 && (slash = strrchr(full, '/')) != NULL &&
+	       (size_t)(slash - full) > strlen(repo->root)) {
+		*slash = '\0';
+		if (rmdir(full) != 0)
+			break;
+	}
+	free(full);
+	return err;
+}
+
+/* Split `paths` into those present in `tree` (checked out) and those absent
+ * (deleted from work tree and index). Both arrays borrow the strings. */
+static int split_paths(ar_repo *repo, git_tree *tree, const char **sorted,
+                       size_t n, git_strarray *present, ar_strvec *absent)
+{
+	git_tree_entry *entry;
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		err = git_tree_entry_bypath(&entry, tree, sorted[i]);
+		if (err == GIT_ENOTFOUND) {
+			git_error_clear();
+			ar_strvec_push(absent, sorted[i]);
+			if ((err = unlink_path(repo, sorted[i])) < 0)
+				return err;
+			continue;
+		}
+		if (err < 0)
+			return gfail(err, "looking up %s", sorted[i]);
+		git_tree_entry_free(entry);
+		present->strings[present->count++] = (char *)sorted[i];
+	}
+	return 0;
+}
+
+/* After checkout, make sure each present path's index entry is the
+ * target's blob (checkout leaves entries alone when the file matched). */
+static int fix_index(ar_repo *repo, git_index *index, git_tree *tree,
+                     const git_strarray *present, const ar_strvec *absent)
+{
+	git_tree_entry *te = NULL;
+	const git_index_entry *ie;
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < absent->n && err >= 0; i++) {
+		git_index_conflict_remove(index, absent->items[i]);
+		git_error_clear();
+		err = git_index_remove_bypath(index, absent->items[i]);
+	}
+	for (i = 0; i < present->count && err >= 0; i++) {
+		const char *p = present->strings[i];
+		if ((err = git_tree_entry_bypath(&te, tree, p)) < 0)
+			break;
+		ie = git_index_get_bypath(index, p, 0);
+		if (git_tree_entry_type(te) == GIT_OBJECT_BLOB &&
+		    (!ie || !git_oid_equal(&ie->id, git_tree_entry_id(te)) ||
+		     ie->mode != (uint32_t)git_tree_entry_filemode(te)))
+			err = git_index_add_bypath(index, p);
+		git_tree_entry_free(te);
+		te = NULL;
+	}
+	if (err >= 0 && (err = git_index_write(index)) < 0)
+		return gfail(err, "writing the index of %s", repo->root);
+	if (err < 0)
+		return gfail(err, "updating the index of %s", repo->root);
+	return 0;
+}
+
+/* Make `paths` in the work tree and index match `commit`. */
+static int checkout_paths(ar_repo *repo, git_commit *commit,
+                          const ar_strvec *paths)
+{
+	git_checkout_options opts;
+	git_strarray present = { NULL, 0 };
+	ar_strvec absent = AR_STRVEC_INIT;
+	git_tree *tree = NULL;
+	git_index *index = NULL;
+	const char **sorted = NULL;
+	size_t n;
+	int err;
+
+	if ((err = sorted_paths(paths, &sorted, &n)) < 0)
+		return err;
+	if ((err = git_commit_tree(&tree, commit)) < 0) {
+		err = gfail(err, "reading the tree to check out");
+		goto done;
+	}
+	present.strings = ar_xcalloc(n + 1, sizeof(char *));
+	git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
+	if ((err = split_paths(repo, tree, sorted, n, &present, &absent)) < 0)
+		goto done;
+	opts.checkout_strategy = GIT_CHECKOUT_FORCE |
+	        GIT_CHECKOUT_RECREATE_MISSING |
+	        GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
+	opts.paths = present;
+	opts.baseline = tree;
+	/* An empty path list would mean "everything": skip the checkout. */
+	if (present.count &&
+	    (err = git_checkout_tree(repo->git, (git_object *)tree, &opts)) < 0) {
+		err = gfail(err, "checking out %zu path(s)", present.count);
+		goto done;
+	}
+	if ((err = git_repository_index(&index, repo->git)) < 0 ||
+	    (err = git_index_read(index, 0)) < 0) {
+		err = gfail(err, "reading the index of %s", repo->root);
+		goto done;
+	}
+	err = fix_index(repo, index, tree, &present, &absent);
+done:
+	git_index_free(index);
+	ar_strvec_release(&absent);
+	free(present.strings);
+	free(sorted);
+	git_tree_free(tree);
+	return err;
+}
+
+int ar_repo_reset_paths(ar_repo *repo, const char *oid, const ar_strvec *paths)
+{
+	git_commit *commit = NULL;
+	git_reference *head = NULL, *moved = NULL;
+	char *msg = NULL;
+	int err;
+
+	if ((err = require_branch(repo)) < 0 ||
+	    (err = lookup_commit(repo, oid, &commit)) < 0)
+		goto done;
+	if ((err = git_repository_head(&head, repo->git)) < 0) {
+		err = gfail(err, "reading the current branch of %s", repo->root);
+		goto done;
+	}
+	msg = ar_xprintf("reset: moving to %s", oid);
+	err = git_reference_set_target(&moved, head, git_commit_id(commit), msg);
+	if (err < 0) {
+		err = gfail(err, "moving %s to %s", git_reference_name(head), oid);
+		goto done;
+	}
+	err = checkout_paths(repo, commit, paths);
+done:
+	free(msg);
+	git_reference_free(moved);
+	git_reference_free(head);
+	git_commit_free(commit);
+	return err;
+}
+
+int ar_repo_restore_paths(ar_repo *repo, const ar_strvec *paths)
+{
+	git_commit *head = NULL;
+	int err;
+
+	if ((err = head_commit(repo, &head)) < 0)
+		return err;
+	err = checkout_paths(repo, head, paths);
+	git_commit_free(head);
+	return err;
+}
+
+/* ------------------------------------------------------------- contents */
+
+int ar_repo_blob(ar_repo *repo, const char *oid, const char *path,
+                 char **out, size_t *len)
+{
+	git_tree *tree = NULL;
+	git_tree_entry *entry = NULL;
+	git_blob *blob = NULL;
+	size_t size;
+	int err;
+
+	*out = NULL;
+	if (len)
+		*len = 0;
+	if ((err = check_relpath(path)) < 0 ||
+	    (err = lookup_tree(repo, oid, &tree)) < 0)
+		return err;
+	err = git_tree_entry_bypath(&entry, tree, path);
+	if (err == GIT_ENOTFOUND ||
+	    (err == 0 && git_tree_entry_type(entry) != GIT_OBJECT_BLOB)) {
+		err = ar_error_set(AR_ENOTFOUND, "%s is not a file in commit "
+		                   "%.7s", path, oid);
+		goto done;
+	}
+	if (err < 0 ||
+	    (err = git_blob_lookup(&blob, repo->git, git_tree_entry_id(entry))) < 0) {
+		err = gfail(err, "reading %s in commit %.7s", path, oid);
+		goto done;
+	}
+	size = (size_t)git_blob_rawsize(blob);
+	*out = ar_xmalloc(size + 1);
+	memcpy(*out, git_blob_rawcontent(blob), size);
+	(*out)[size] = '\0';
+	if (len)
+		*len = size;
+done:
+	git_blob_free(blob);
+	git_tree_entry_free(entry);
+	git_tree_free(tree);
+	return err;
+}
+
+static int diff_commits(ar_repo *repo, const char *old_oid,
+                        const char *new_oid, git_diff **out)
+{
+	git_tree *a = NULL, *b = NULL;
+	int err;
+
+	*out = NULL;
+	if ((err = lookup_tree(repo, old_oid, &a)) < 0 ||
+	    (err = lookup_tree(repo, new_oid, &b)) < 0)
+		goto done;
+	err = git_diff_tree_to_tree(out, repo->git, a, b, NULL);
+	if (err < 0)
+		err = gfail(err, "diffing %.7s..%.7s", old_oid, new_oid);
+done:
+	git_tree_free(a);
+	git_tree_free(b);
+	return err;
+}
+
+int ar_repo_diff_stat(ar_repo *repo, const char *old_oid, const char *new_oid,
+                      int *added, int *removed)
+{
+	git_diff *diff = NULL;
+	git_diff_stats *stats = NULL;
+	int err;
+
+	*added = *removed = 0;
+	if ((err = diff_commits(repo, old_oid, new_oid, &diff)) < 0)
+		return err;
+	err = git_diff_get_stats(&stats, diff);
+	if (err < 0) {
+		err = gfail(err, "counting changes %.7s..%.7s", old_oid, new_oid);
+	} else {
+		*added = (int)git_diff_stats_insertions(stats);
+		*removed = (int)git_diff_stats_deletions(stats);
+	}
+	git_diff_stats_free(stats);
+	git_diff_free(diff);
+	return err;
+}
+
+int ar_repo_diff_text(ar_repo *repo, const char *old_oid, const char *new_oid,
+                      char **out)
+{
+	git_diff *diff = NULL;
+	git_buf buf = GIT_BUF_INIT;
+	int err;
+
+	*out = NULL;
+	if ((err = diff_commits(repo, old_oid, new_oid, &diff)) < 0)
+		return err;
+	err = git_diff_to_buf(&buf, diff, GIT_DIFF_FORMAT_PATCH);
+	if (err < 0)
+		err = gfail(err, "formatting diff %.7s..%.7s", old_oid, new_oid);
+	else
+		*out = ar_xstrndup(buf.ptr ? buf.ptr : "", buf.size);
+	git_buf_dispose(&buf);
+	git_diff_free(diff);
+	return err;
+}
+
+int ar_repo_commit_summary(ar_repo *repo, const char *oid, char **out)
+{
+	git_commit *commit = NULL;
+	const char *msg;
+	size_t n;
+	int err;
+
+	*out = NULL;
+	if ((err = lookup_commit(repo, oid, &commit)) < 0)
+		return err;
+	msg = git_commit_message(commit);
+	if (!msg)
+		msg = "";
+	n = strcspn(msg, "\n");
+	while (n && (msg[n - 1] == '\r' || msg[n - 1] == ' ' ||
+	             msg[n - 1] == '\t'))
+		n--;
+	*out = ar_xstrndup(msg, n);
+	git_commit_free(commit);
+	return 0;
+}
+
+/* --------------------------------------------------------------- config */
+
+/* 1 when `text` has a line equal to `line` (ignoring trailing blanks). */
+static int has_line(const char *text, const char *line)
+{
+	size_t want = strlen(line);
+
+	while (*text) {
+		size_t n = strcspn(text, "\n"), m = n;
+		while (m && (text[m - 1] == '\r' || text[m - 1] == ' ' ||
+		             text[m - 1] == '\t'))
+			m--;
+		if (m == want && memcmp(text, line, m) == 0)
+			return 1;
+		text += n + (text[n] == '\n');
+	}
+	return 0;
+}
+
+int ar_repo_exclude_add(ar_repo *repo, const char *const *patterns, size_t n)
+{
+	char *info = ar_path_join(git_repository_commondir(repo->git), "info");
+	char *path = ar_path_join(info, "exclude");
+	char *old = NULL;
+	ar_buf text = AR_BUF_INIT;
+	size_t i, len = 0, before;
+	int err = 0;
+
+	for (i = 0; i < n; i++)
+		if (!patterns[i] || !*patterns[i] || strchr(patterns[i], '\n')) {
+			err = ar_error_set(AR_EUSAGE, "bad exclude pattern '%s': "
+			                   "it must be one non-empty line",
+			                   patterns[i] ? patterns[i] : "(null)");
+			goto done;
+		}
+	err = ar_file_read(path, 16u << 20, &old, &len);
+	if (err == AR_ENOTFOUND)
+		err = 0;
+	if (err < 0)
+		goto done;
+	ar_buf_add(&text, old ? old : "", len);
+	before = text.len;
+	for (i = 0; i < n; i++) {
+		if (has_line(ar_buf_cstr(&text), patterns[i]))
+			continue;
+		if (text.len && text.ptr[text.len - 1] != '\n')
+			ar_buf_addch(&text, '\n');
+		ar_buf_printf(&text, "%s\n", patterns[i]);
+	}
+	if (text.len == before)
+		goto done;
+	if ((err = ar_mkdir_p(info)) < 0 ||
+	    (err = ar_file_write_atomic(path, text.ptr, text.len)) < 0)
+		ar_error_prefix(err, "adding to %s", path);
+done:
+	ar_buf_release(&text);
+	free(old);
+	free(path);
+	free(info);
+	return err;
+}
+
+int ar_repo_config_get(ar_repo *repo, const char *key, char **out)
+{
+	git_config *cfg = NULL;
+	git_buf buf = GIT_BUF_INIT;
+	int err;
+
+	*out = NULL;
+	if (!key || !*key)
+		return ar_error_set(AR_EUSAGE, "empty git config key");
+	if ((err = git_repository_config(&cfg, repo->git)) < 0)
+		return gfail(err, "reading the git config of %s", repo->root);
+	err = git_config_get_string_buf(&buf, cfg, key);
+	if (err == GIT_ENOTFOUND)
+		err = ar_error_set(AR_ENOTFOUND, "git config key '%s' is not set; "
+		                   "set it with `git config %s VALUE`", key, key);
+	else if (err < 0)
+		err = gfail(err, "reading git config key '%s'", key);
+	else
+		*out = ar_xstrdup(buf.ptr ? buf.ptr : "");
+	git_buf_dispose(&buf);
+	git_config_free(cfg);
+	return err;
+}
+
+/* ------------------------------------------------------- content hashes */
+
+int ar_repo_hash_file(ar_repo *repo, const char *path, char out[AR_OID_HEX])
+{
+	char *full = ar_path_join(repo->root, path);
+	struct stat st;
+	git_oid oid;
+	int err;
+
+	if (lstat(full, &st) < 0) {
+		err = ar_error_set(AR_ENOTFOUND, "%s does not exist", path);
+		goto done;
+	}
+	if ((err = git_repository_hashfile(&oid, repo->git, full, GIT_OBJECT_BLOB, NULL)) < 0) {
+		err = gfail(err, "hashing %s", path);
+		goto done;
+	}
+	git_oid_tostr(out, AR_OID_HEX, &oid);
+done:
+	free(full);
+	return err;
+}
+
+struct tree_walk {
+	ar_strvec *out;
+};
+
+static int collect_blob(const char *root, const git_tree_entry *entry, void *payload)
+{
+	struct tree_walk *w = payload;
+	if (git_tree_entry_type(entry) == GIT_OBJECT_BLOB)
+		ar_strvec_pushf(w->out, "%s%s", root, git_tree_entry_name(entry));
+	return 0;
+}
+
+int ar_repo_tree_paths(ar_repo *repo, const char *oid, ar_strvec *out)
+{
+	git_tree *tree = NULL;
+	struct tree_walk w = { out };
+	int err;
+
+	if ((err = lookup_tree(repo, oid, &tree)) < 0)
+		return err;
+	err = git_tree_walk(tree, GIT_TREEWALK_PRE, collect_blob, &w);
+	git_tree_free(tree);
+	if (err < 0)
+		return gfail(err, "listing the files of commit %s", oid);
+	return 0;
+}
