@@ -13,11 +13,11 @@ static const char *const config_usage =
 	"\"## autoresearch\" section) < -c KEY=VALUE flags.  With KEY, prints\n"
 	"only that value.";
 
-static void print_key(const struct ar_config *cfg, int key)
+static void print_key(const struct ar_config *cfg, const char *name)
 {
-	const char *name = ar_config_key_name(key);
 	char *value = ar_config_get(cfg, name);
-	char *origin = ar_origin_describe(&cfg->origin[key]);
+	const struct ar_origin *o = ar_config_origin(cfg, name);
+	char *origin = o ? ar_origin_describe(o) : ar_xstrdup("default");
 	printf("%-20s %-44s %s\n", name, value ? value : "(unset)", origin);
 	free(value);
 	free(origin);
@@ -58,8 +58,8 @@ int cmd_config(int argc, char **argv, struct ar_cli *cli)
 	}
 	printf("# config file: %s\n# adapter: %s\n", ws.config_path ? ws.config_path : "(none)",
 	       ws.adapter ? ws.adapter->ad.name : "(none)");
-	for (int k = 0; k < AR_KEY__COUNT; k++)
-		print_key(&ws.cfg, k);
+	for (size_t i = 0; ar_config_key_at(i); i++)
+		print_key(&ws.cfg, ar_config_key_at(i));
 done:
 	ar_strvec_release(&args);
 	ar_workspace_release(&ws);

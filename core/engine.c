@@ -53,6 +53,7 @@ static void result_init(struct step *st, const char *status, const char *desc)
 static int record_attempt(struct step *st, const char *status, char *reason)
 {
 	int err;
+	ar_result_release(st->r);
 	result_init(st, status, st->o->description);
 	st->r->reason = reason;
 	if ((err = ar_session_log(st->s, st->r)) < 0)
@@ -365,8 +366,14 @@ static int finish(struct step *st)
 	}
 	if ((err = keep_or_revert(st)) < 0)
 		return err;
-	if (st->is_baseline && (err = ar_scope_record_fixed(s, st->exp)) < 0)
-		return err;
+	if (st->is_baseline && !strcmp(st->r->status, AR_ST_BASELINE)) {
+		struct ar_ledger_header h;
+		if ((err = ar_scope_record_fixed(s, st->exp)) < 0)
+			return err;
+		ar_session_ledger_header(s, &h);
+		if ((err = ar_ledger_update_header(s->ws->root, &h)) < 0)
+			return err;
+	}
 	s->last_iteration = st->r->iteration;
 	return ar_session_state_save(s, NULL);
 }

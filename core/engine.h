@@ -37,6 +37,7 @@ struct ar_session {
 	ar_strvec notes;             /* what recovery did, for the caller to print */
 	volatile sig_atomic_t *interrupt; /* set by a signal handler, or NULL */
 	struct ar_pending *pending;  /* read from the state file; session_state.c */
+	const char **guard_names;    /* borrowed from the config, for the ledger */
 };
 
 /* The default tag for today: "nov23", or "nov23-2"... when taken. */

@@ -383,6 +383,41 @@ int ar_ledger_create(const char *dir, const struct ar_ledger_header *h)
 	return rc;
 }
 
+int ar_ledger_update_header(const char *dir, const struct ar_ledger_header *h)
+{
+	struct ar_ledger_info info = AR_LEDGER_INFO_INIT;
+	char *path = ar_path_join(dir, AR_LEDGER_JSONL), *data = NULL, *line;
+	char now[32];
+	const char *rest;
+	ar_buf b = AR_BUF_INIT;
+	json_t *o;
+	int rc;
+
+	iso_now(now);
+	if (ar_ledger_read_header(dir, &info) < 0)
+		ar_error_clear(); /* no usable header: write a fresh one */
+	if ((rc = ar_file_read(path, (size_t)1 << 31, &data, NULL)) < 0)
+		goto done;
+	/* Replace line 1 when it is the config line, else put one before it. */
+	static const char config_prefix[] = "{\"type\":\"config\"";
+	if (!strncmp(data, config_prefix, strlen(config_prefix)))
+		rest = strchr(data, '\n') ? strchr(data, '\n') + 1 : "";
+	else
+		rest = data;
+	o = config_json(h, info.created_at ? info.created_at : now);
+	line = jdump(o);
+	json_decref(o);
+	ar_buf_printf(&b, "%s\n%s", line, rest);
+	free(line);
+	rc = ar_file_write_atomic(path, b.ptr, b.len);
+done:
+	ar_buf_release(&b);
+	ar_ledger_info_release(&info);
+	free(data);
+	free(path);
+	return rc;
+}
+
 /* 0 when the regular file at path is non-empty and does not end in a
  * newline (a line cut short by hand or by an old crash); 1 otherwise. */
 static int ends_in_newline(const char *path)

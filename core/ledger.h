@@ -77,6 +77,13 @@ struct ar_ledger_header {
  */
 int ar_ledger_create(const char *dir, const struct ar_ledger_header *h);
 
+/*
+ * Rewrite the config line (line 1) of autoresearch.jsonl from h, keeping its
+ * created_at and every result line; atomic (temporary file + rename).  Used
+ * once, when the baseline becomes known.
+ */
+int ar_ledger_update_header(const char *dir, const struct ar_ledger_header *h);
+
 /* Append one result to both files (fsync'd; TSV after JSONL). */
 int ar_ledger_append(const char *dir, const char *metric_name,
                      const struct ar_result *r);

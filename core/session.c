@@ -54,6 +54,13 @@ static void ledger_header(struct ar_session *s, struct ar_ledger_header *h)
 	h->run_command = c->run_command;
 	h->metric_name = c->metric_name;
 	h->direction = c->metric_direction;
+	if (!s->guard_names && c->nguards) {
+		s->guard_names = ar_xcalloc(c->nguards, sizeof(*s->guard_names));
+		for (size_t i = 0; i < c->nguards; i++)
+			s->guard_names[i] = c->guards[i].name;
+	}
+	h->guard_names = s->guard_names;
+	h->nguards = c->nguards;
 	h->has_baseline = s->has_baseline;
 	h->baseline = s->baseline;
 }
@@ -230,5 +237,6 @@ void ar_session_release(struct ar_session *s)
 	ar_strvec_release(&s->fixed_hashes);
 	ar_strvec_release(&s->notes);
 	ar_session_state_release(s);
+	free(s->guard_names);
 	memset(s, 0, sizeof(*s));
 }

@@ -140,6 +140,49 @@ static size_t count_lines(const char *s)
 	return n;
 }
 
+
+/* The baseline is written into the config line once known; results stay. */
+static void test_update_header_sets_baseline(void **state)
+{
+	char *dir = tu_tmpdir(), *before, *after;
+	struct ar_ledger_info info = AR_LEDGER_INFO_INIT;
+	struct ar_result r;
+	struct ar_ledger_header h;
+	(void)state;
+
+	create(dir, AR_LOWER_IS_BETTER);
+	memset(&r, 0, sizeof(r));
+	r.iteration = 1;
+	r.has_score = 1;
+	r.score = 0.75;
+	r.status = "baseline";
+	r.description = "baseline";
+	r.guard_pass = -1;
+	assert_int_equal(ar_ledger_append(dir, "val_bpb", &r), 0);
+	assert_int_equal(ar_ledger_read_header(dir, &info), 0);
+	before = ar_xstrdup(info.created_at);
+	ar_ledger_info_header(&h, &info);
+	h.has_baseline = 1;
+	h.baseline = 0.75;
+	assert_int_equal(ar_ledger_update_header(dir, &h), 0);
+	ar_ledger_info_release(&info);
+
+	assert_int_equal(ar_ledger_read_header(dir, &info), 0);
+	assert_true(info.has_baseline && info.baseline == 0.75);
+	assert_string_equal(info.created_at, before);
+	assert_string_equal(info.tag, "nov23");
+	ar_ledger_info_release(&info);
+	after = tu_read(dir, AR_LEDGER_JSONL);
+	assert_int_equal(count_lines(after), 2);
+	json_t *res = json_line(dir, AR_LEDGER_JSONL, 2);
+	assert_string_equal(json_string_value(json_object_get(res, "type")), "result");
+	json_decref(res);
+	free(after);
+	free(before);
+	tu_rm_rf(dir);
+	free(dir);
+}
+
 /* ---- results.tsv --------------------------------------------------------- */
 
 static void test_tsv_exact_bytes(void **state)
@@ -954,6 +997,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_last_line),
 		cmocka_unit_test(test_malformed_middle_lines),
 		cmocka_unit_test(test_read_header),
+		cmocka_unit_test(test_update_header_sets_baseline),
 		cmocka_unit_test(test_create_keeps_existing_files),
 		cmocka_unit_test(test_sync_tsv),
 		cmocka_unit_test(test_best_and_baseline),
