@@ -506,6 +506,55 @@ static int host_log_metric(struct ar_ctx *ctx, const char *log_path,
 	return rc == AR_ENOTFOUND ? AR_ENOTFOUND : AR_ERROR;
 }
 
+/* Newest mtime of regular files under dir, without following symlinks. */
+static void mtime_walk(const char *dir, int depth, double *newest)
+{
+	struct dirent *e;
+	DIR *d;
+
+	if (depth > HOST_TREE_DEPTH || !(d = opendir(dir)))
+		return;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+		char *child;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		child = ar_path_join(dir, e->d_name);
+		if (lstat(child, &st) == 0) {
+			double t = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
+			if (S_ISDIR(st.st_mode))
+				mtime_walk(child, depth + 1, newest);
+			else if (S_ISREG(st.st_mode) && t > *newest)
+				*newest = t;
+		}
+		free(child);
+	}
+	closedir(d);
+}
+
+static int host_newest_mtime(struct ar_ctx *ctx, const char *path, double *out)
+{
+	struct ar_host_call *c = call_of(ctx);
+	struct stat st;
+	double newest = 0;
+
+	if (!c || !out)
+		return AR_ERROR;
+	if (stat_at(c, path, &st) != 0)
+		return stat_failed(c, "newest_mtime", path);
+	if (S_ISDIR(st.st_mode)) {
+		char *full = resolve(c, path);
+		if (full)
+			mtime_walk(full, 0, &newest);
+		free(full);
+	} else {
+		newest = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
+	}
+	*out = newest;
+	return AR_OK;
+}
+
 static const struct ar_host host_table = {
 	AR_ABI_VERSION,
 	(uint32_t)sizeof(struct ar_host),
@@ -522,6 +571,7 @@ static const struct ar_host host_table = {
 	host_find_files,
 	host_which,
 	host_log_metric,
+	host_newest_mtime,
 };
 
 const struct ar_host *ar_host_table(void)

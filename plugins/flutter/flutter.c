@@ -131,6 +131,22 @@ static int user_metric(struct ar_ctx *ctx, const char *ours)
 	return name && *name && strcmp(name, ours) != 0;
 }
 
+/* 1 unless the host can tell that `path` was last written before the run
+ * started (a stale artifact of an earlier build). */
+static int written_by_run(struct ar_ctx *ctx, const struct ar_run *run,
+                          const char *path)
+{
+	const struct ar_host *h = ctx->host;
+	double t;
+
+	if (!AR_HAS_FIELD(run, struct ar_run, started_at) || run->started_at <= 0 ||
+	    !AR_HAS_FIELD(h, struct ar_host, newest_mtime) || !h->newest_mtime)
+		return 1;
+	if (h->newest_mtime(ctx, path, &t) != AR_OK)
+		return 1;
+	return t >= (double)(long long)run->started_at; /* coarse mtimes */
+}
+
 static int flutter_measure(struct ar_ctx *ctx, const struct ar_run *run,
                            struct ar_metric *out)
 {
@@ -148,6 +164,11 @@ static int flutter_measure(struct ar_ctx *ctx, const struct ar_run *run,
 	}
 	if (h->file_size(ctx, APK_PATH, &bytes) != AR_OK) {
 		h->set_error(ctx, APK_PATH " not found after the run");
+		return AR_ERROR;
+	}
+	if (!written_by_run(ctx, run, APK_PATH)) {
+		h->set_error(ctx, APK_PATH " is older than the run: the build did not "
+		             "write a new APK");
 		return AR_ERROR;
 	}
 	out->value = (double)bytes / (1024.0 * 1024.0);

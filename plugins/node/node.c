@@ -297,6 +297,22 @@ static int user_metric(struct ar_ctx *ctx, const char *ours)
 	return name && *name && strcmp(name, ours) != 0;
 }
 
+/* 1 unless the host can tell that `path` was last written before the run
+ * started (a stale artifact of an earlier build). */
+static int written_by_run(struct ar_ctx *ctx, const struct ar_run *run,
+                          const char *path)
+{
+	const struct ar_host *h = ctx->host;
+	double t;
+
+	if (!AR_HAS_FIELD(run, struct ar_run, started_at) || run->started_at <= 0 ||
+	    !AR_HAS_FIELD(h, struct ar_host, newest_mtime) || !h->newest_mtime)
+		return 1;
+	if (h->newest_mtime(ctx, path, &t) != AR_OK)
+		return 1;
+	return t >= (double)(long long)run->started_at; /* coarse mtimes */
+}
+
 static int node_measure(struct ar_ctx *ctx, const struct ar_run *run,
                         struct ar_metric *out)
 {
@@ -317,6 +333,11 @@ static int node_measure(struct ar_ctx *ctx, const struct ar_run *run,
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		if (!h->is_dir(ctx, dirs[i]))
 			continue;
+		if (!written_by_run(ctx, run, dirs[i])) {
+			h->set_error(ctx, "%s/ was not written by this build (its files are "
+			             "older than the run): the build produced no output", dirs[i]);
+			return AR_ERROR;
+		}
 		if (h->tree_size(ctx, dirs[i], &bytes) != AR_OK)
 			return AR_ERROR;
 		out->value = (double)bytes / 1024.0;

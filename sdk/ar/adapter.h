@@ -78,6 +78,9 @@ struct ar_run {
 	int timed_out;          /* non-zero when the host killed it for time */
 	uint64_t peak_rss_bytes; /* peak resident memory of the process tree */
 	uint64_t sampled_bytes;  /* largest value sample_memory() returned, or 0 */
+	double started_at;       /* wall clock when the run started (s since the
+	                            Epoch); compare with host->newest_mtime() to
+	                            tell fresh build output from a stale one */
 };
 
 /* A measured value. */
@@ -129,7 +132,17 @@ struct ar_host {
 	 */
 	int (*log_metric)(struct ar_ctx *ctx, const char *log_path, const char *name,
 	                  double *out);
+	/*
+	 * The newest modification time (s since the Epoch) of a file, or of any
+	 * regular file under a directory.  AR_ENOTFOUND when absent.
+	 */
+	int (*newest_mtime)(struct ar_ctx *ctx, const char *path, double *out);
 };
+
+/* 1 when `s` (a struct whose first member is its uint32_t size) is large
+ * enough to hold `field` of `type`: test before reading a later field. */
+#define AR_HAS_FIELD(s, type, field) \
+	((s)->size >= offsetof(type, field) + sizeof(((type *)0)->field))
 
 struct ar_adapter {
 	uint32_t abi_version; /* AR_ABI_VERSION the adapter was built against */

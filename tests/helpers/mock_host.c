@@ -311,6 +311,48 @@ static int m_log_metric(struct ar_ctx *ctx, const char *log_path, const char *na
 	return AR_OK;
 }
 
+/* Test double of newest_mtime: a file's mtime, or the newest among the
+ * regular files directly or indirectly under a directory. */
+static double newest_under(const char *path)
+{
+	struct stat st;
+	double t = 0;
+
+	if (lstat(path, &st) != 0)
+		return 0;
+	if (S_ISREG(st.st_mode))
+		return (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *de;
+		char child[4096];
+		while (d && (de = readdir(d)) != NULL) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+			double c = newest_under(child);
+			if (c > t)
+				t = c;
+		}
+		if (d)
+			closedir(d);
+	}
+	return t;
+}
+
+static int m_newest_mtime(struct ar_ctx *ctx, const char *path, double *out)
+{
+	struct stat st;
+	char *full;
+
+	if (m_stat(ctx, path, &st) != 0)
+		return AR_ENOTFOUND;
+	full = full_path(ctx, path);
+	*out = newest_under(full);
+	free(full);
+	return AR_OK;
+}
+
 static const struct ar_host mock_table = {
 	AR_ABI_VERSION,
 	(uint32_t)sizeof(struct ar_host),
@@ -327,6 +369,7 @@ static const struct ar_host mock_table = {
 	m_find_files,
 	m_which,
 	m_log_metric,
+	m_newest_mtime,
 };
 
 const struct ar_host *mock_host_table(void)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "ar/adapter.h"
 #include "mock_host.h"
@@ -541,6 +542,13 @@ static void test_node_measure(void **state)
 	t->run.term_signal = 9;
 	assert_int_equal(measure(t, ad, &v), AR_ERROR);
 	assert_string_equal(t->m.error, "build failed (killed by signal 9)");
+	/* dist/ left by an earlier build is not this build's output. */
+	t->run.exit_status = 0;
+	t->run.term_signal = 0;
+	t->run.started_at = (double)time(NULL) + 100;
+	assert_int_equal(measure(t, ad, &v), AR_ERROR);
+	assert_true(tu_contains(t->m.error, "not written by this build"));
+	t->run.started_at = 0;
 	/* Another configured metric: the host's extractor applies. */
 	t->run.exit_status = 0;
 	t->run.term_signal = 0;
@@ -627,6 +635,13 @@ static void test_flutter_measure(void **state)
 	t->run.exit_status = 1;
 	assert_int_equal(measure(t, ad, &v), AR_ERROR);
 	assert_string_equal(t->m.error, "build failed (exit 1)");
+	/* An APK older than the run is a stale one: the build wrote nothing. */
+	t->run.exit_status = 0;
+	t->run.started_at = (double)time(NULL) + 100;
+	assert_int_equal(measure(t, ad, &v), AR_ERROR);
+	assert_true(tu_contains(t->m.error, "older than the run"));
+	t->run.started_at = (double)time(NULL) - 100;
+	assert_int_equal(measure(t, ad, &v), AR_OK);
 }
 
 /* ---- jvm ------------------------------------------------------------- */
