@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "proc.h"
 #include "session_state.h"
 
@@ -21,6 +22,7 @@ struct step {
 	struct ar_proc_result proc;
 	struct ar_measurement m;
 	char *log_path;
+	double started_at;       /* wall clock, for ar_run.started_at */
 	int is_baseline;
 	char exp[41];
 };
@@ -154,6 +156,13 @@ static void sample_memory(const int *pids, size_t n, void *payload)
 		st->m.memory_bytes = bytes;
 }
 
+static double wall_clock(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int run(struct step *st)
 {
 	struct ar_session *s = st->s;
@@ -180,6 +189,7 @@ static int run(struct step *st)
 	po.sample = sample_memory;
 	po.payload = st;
 	po.interrupt = s->interrupt;
+	st->started_at = wall_clock();
 	err = ar_proc_run(&po, &st->proc);
 	free(name);
 	free(tee);
@@ -222,6 +232,7 @@ static void measure(struct step *st)
 	run.timed_out = st->proc.timed_out;
 	run.peak_rss_bytes = st->proc.peak_rss_bytes;
 	run.sampled_bytes = sampled;
+	run.started_at = st->started_at;
 	st->m.memory_bytes = 0;
 	ar_measure_run(st->s, &run, &st->m);
 }
@@ -255,6 +266,34 @@ static int run_checks(struct step *st, char **why)
 	return 0;
 }
 
+/* Fixed files the run itself changed (the harness, rewritten by the code
+ * under test): they are restored; returns the reason, NULL when none. */
+static char *run_tampered(struct step *st)
+{
+	struct ar_session *s = st->s;
+	struct ar_scope after;
+	ar_strvec bad = AR_STRVEC_INIT;
+	ar_buf why = AR_BUF_INIT;
+
+	memset(&after, 0, sizeof(after));
+	if (ar_scope_compute(s, &after) == 0)
+		ar_scope_tampered(s, &bad);
+	for (size_t i = 0; i < after.fixed.n; i++)
+		if (!ar_strvec_contains(&bad, after.fixed.items[i]))
+			ar_strvec_push(&bad, after.fixed.items[i]);
+	if (bad.n) {
+		int restored = ar_repo_restore_paths(s->ws->repo, &bad) == 0;
+		ar_buf_printf(&why, "the run changed fixed files (%s):",
+		              restored ? "restored" : "could not restore them");
+		for (size_t i = 0; i < bad.n; i++)
+			ar_buf_printf(&why, " %s", bad.items[i]);
+	}
+	ar_error_clear();
+	ar_scope_release(&after);
+	ar_strvec_release(&bad);
+	return why.len ? ar_buf_detach(&why) : NULL;
+}
+
 static void decide(struct step *st)
 {
 	struct ar_session *s = st->s;
@@ -262,6 +301,7 @@ static void decide(struct step *st)
 	struct ar_result *r = st->r;
 	struct ar_decision_in in;
 	char *failure = run_failure(st);
+	char *tampered = st->is_baseline ? NULL : run_tampered(st);
 
 	memset(&in, 0, sizeof(in));
 	in.crashed = failure != NULL || !st->m.has_score;
@@ -277,14 +317,24 @@ static void decide(struct step *st)
 		ar_repo_diff_stat(s->ws->repo, s->best_commit, st->exp,
 		                  &r->lines_added, &r->lines_removed);
 	in.net_lines = r->lines_added - r->lines_removed;
-	if (ar_decide_would_keep(&in) && c->checks.n)
+	if (!tampered && ar_decide_would_keep(&in) && c->checks.n)
 		in.checks_failed = run_checks(st, &r->reason);
 	free(r->status);
-	r->status = ar_xstrdup(st->proc.interrupted ? AR_ST_INTERRUPTED : ar_decide(&in));
-	if (!r->reason)
-		r->reason = failure ? failure : st->m.reason ? ar_xstrdup(st->m.reason) : NULL;
-	else
+	r->status = ar_xstrdup(st->proc.interrupted ? AR_ST_INTERRUPTED
+	                       : tampered ? AR_ST_SCOPE_VIOLATION : ar_decide(&in));
+	if (tampered) {
+		free(r->reason);
+		r->reason = tampered;
 		free(failure);
+	} else if (!r->reason && failure && st->m.reason) {
+		/* Keep both: "exit status 127; ...apk not found after the run". */
+		r->reason = ar_xprintf("%s; %s", failure, st->m.reason);
+		free(failure);
+	} else if (!r->reason) {
+		r->reason = failure ? failure : st->m.reason ? ar_xstrdup(st->m.reason) : NULL;
+	} else {
+		free(failure);
+	}
 	if (st->is_baseline) {
 		free(r->description);
 		r->description = ar_xstrdup("baseline");

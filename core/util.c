@@ -302,11 +302,19 @@ int ar_file_read(const char *path, size_t max, char **out, size_t *len)
 	ar_buf b = AR_BUF_INIT;
 	char chunk[65536];
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK so a FIFO cannot hang the open; it is refused below. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
 
 	if (fd < 0)
 		return ar_error_set(errno == ENOENT ? AR_ENOTFOUND : AR_ERROR,
 		                    "cannot read %s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return ar_error_set(AR_ERROR, "cannot read %s: not a regular file "
+		                    "(a device, pipe or directory?)", path);
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	while (b.len < max && (n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
