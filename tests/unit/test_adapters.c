@@ -341,8 +341,10 @@ static void test_ml_example(void **state)
 	uint64_t bytes;
 	double v;
 
-	if (tu_sh("command -v python3 >/dev/null") != 0)
+	if (tu_sh("command -v python3 >/dev/null") != 0) {
+		print_message("skipped: python3 is not installed\n");
 		skip();
+	}
 	assert_int_equal(tu_sh("cp '%s/examples/ml/'*.py '%s'", tu_env("AR_SOURCE_DIR"),
 	                       t->dir), 0);
 	assert_int_equal(detect(t, ad), 90);
