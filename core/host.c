@@ -225,9 +225,12 @@ static int host_file_size(struct ar_ctx *ctx, const char *path, uint64_t *out)
 	return AR_OK;
 }
 
-/* Sum regular files under dir without following symlinks; unreadable
- * subdirectories count as empty. */
-static void tree_walk(const char *dir, int depth, uint64_t *sum)
+/* Call fn for every regular file under dir, without following symlinks;
+ * unreadable subdirectories are skipped.  tree_size and newest_mtime share
+ * this walk. */
+typedef void (*file_fn)(const struct stat *st, void *payload);
+
+static void tree_walk(const char *dir, int depth, file_fn fn, void *payload)
 {
 	struct dirent *e;
 	DIR *d;
@@ -243,13 +246,30 @@ static void tree_walk(const char *dir, int depth, uint64_t *sum)
 		child = ar_path_join(dir, e->d_name);
 		if (lstat(child, &st) == 0) {
 			if (S_ISREG(st.st_mode))
-				*sum += (uint64_t)st.st_size;
+				fn(&st, payload);
 			else if (S_ISDIR(st.st_mode))
-				tree_walk(child, depth + 1, sum);
+				tree_walk(child, depth + 1, fn, payload);
 		}
 		free(child);
 	}
 	closedir(d);
+}
+
+static void add_size(const struct stat *st, void *payload)
+{
+	*(uint64_t *)payload += (uint64_t)st->st_size;
+}
+
+static double mtime_of(const struct stat *st)
+{
+	return (double)st->st_mtim.tv_sec + (double)st->st_mtim.tv_nsec / 1e9;
+}
+
+static void keep_newest(const struct stat *st, void *payload)
+{
+	double *newest = payload, t = mtime_of(st);
+	if (t > *newest)
+		*newest = t;
 }
 
 static int host_tree_size(struct ar_ctx *ctx, const char *path, uint64_t *out)
@@ -272,7 +292,7 @@ static int host_tree_size(struct ar_ctx *ctx, const char *path, uint64_t *out)
 		return AR_ERROR;
 	}
 	p = resolve(c, path);
-	tree_walk(p, 0, &sum);
+	tree_walk(p, 0, add_size, &sum);
 	free(p);
 	*out = sum;
 	return AR_OK;
@@ -506,33 +526,6 @@ static int host_log_metric(struct ar_ctx *ctx, const char *log_path,
 	return rc == AR_ENOTFOUND ? AR_ENOTFOUND : AR_ERROR;
 }
 
-/* Newest mtime of regular files under dir, without following symlinks. */
-static void mtime_walk(const char *dir, int depth, double *newest)
-{
-	struct dirent *e;
-	DIR *d;
-
-	if (depth > HOST_TREE_DEPTH || !(d = opendir(dir)))
-		return;
-	while ((e = readdir(d)) != NULL) {
-		struct stat st;
-		char *child;
-
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		child = ar_path_join(dir, e->d_name);
-		if (lstat(child, &st) == 0) {
-			double t = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
-			if (S_ISDIR(st.st_mode))
-				mtime_walk(child, depth + 1, newest);
-			else if (S_ISREG(st.st_mode) && t > *newest)
-				*newest = t;
-		}
-		free(child);
-	}
-	closedir(d);
-}
-
 static int host_newest_mtime(struct ar_ctx *ctx, const char *path, double *out)
 {
 	struct ar_host_call *c = call_of(ctx);
@@ -546,10 +539,10 @@ static int host_newest_mtime(struct ar_ctx *ctx, const char *path, double *out)
 	if (S_ISDIR(st.st_mode)) {
 		char *full = resolve(c, path);
 		if (full)
-			mtime_walk(full, 0, &newest);
+			tree_walk(full, 0, keep_newest, &newest);
 		free(full);
 	} else {
-		newest = (double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9;
+		newest = mtime_of(&st);
 	}
 	*out = newest;
 	return AR_OK;

@@ -9,6 +9,7 @@
  */
 #include <string.h>
 #include "ar/adapter.h"
+#include "../shared/adapter_util.h"
 
 #define PUBSPEC_MAX_BYTES (1u << 20)
 #define APK_PATH "build/app/outputs/flutter-apk/app-release.apk"
@@ -120,53 +121,21 @@ static int flutter_run_command(struct ar_ctx *ctx, struct ar_list *out)
 	return ctx->host->push(ctx, out, "flutter build apk --release");
 }
 
-static int user_metric(struct ar_ctx *ctx, const char *ours)
-{
-	const struct ar_host *h = ctx->host;
-	const char *name = h->config_get(ctx, "metric.name");
-
-	if (h->config_get(ctx, "metric.pattern") || h->config_get(ctx, "metric.command") ||
-	    h->config_get(ctx, "metric.expr"))
-		return 1;
-	return name && *name && strcmp(name, ours) != 0;
-}
-
-/* 1 unless the host can tell that `path` was last written before the run
- * started (a stale artifact of an earlier build). */
-static int written_by_run(struct ar_ctx *ctx, const struct ar_run *run,
-                          const char *path)
-{
-	const struct ar_host *h = ctx->host;
-	double t;
-
-	if (!AR_HAS_FIELD(run, struct ar_run, started_at) || run->started_at <= 0 ||
-	    !AR_HAS_FIELD(h, struct ar_host, newest_mtime) || !h->newest_mtime)
-		return 1;
-	if (h->newest_mtime(ctx, path, &t) != AR_OK)
-		return 1;
-	return t >= (double)(long long)run->started_at; /* coarse mtimes */
-}
-
 static int flutter_measure(struct ar_ctx *ctx, const struct ar_run *run,
                            struct ar_metric *out)
 {
 	const struct ar_host *h = ctx->host;
 	uint64_t bytes;
 
-	if (user_metric(ctx, "apk_mb"))
+	if (ar_util_user_metric(ctx, "apk_mb"))
 		return AR_PASS;
-	if (run->exit_status != 0) {
-		if (run->term_signal)
-			h->set_error(ctx, "build failed (killed by signal %d)", run->term_signal);
-		else
-			h->set_error(ctx, "build failed (exit %d)", run->exit_status);
+	if (ar_util_build_ok(ctx, run) != AR_OK)
 		return AR_ERROR;
-	}
 	if (h->file_size(ctx, APK_PATH, &bytes) != AR_OK) {
 		h->set_error(ctx, APK_PATH " not found after the run");
 		return AR_ERROR;
 	}
-	if (!written_by_run(ctx, run, APK_PATH)) {
+	if (!ar_util_written_by_run(ctx, run, APK_PATH)) {
 		h->set_error(ctx, APK_PATH " is older than the run: the build did not "
 		             "write a new APK");
 		return AR_ERROR;

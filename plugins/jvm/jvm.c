@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "ar/adapter.h"
+#include "../shared/adapter_util.h"
 
 #define WALK_MAX_DEPTH 24
 #define WALK_MAX_ENTRIES 20000
@@ -115,30 +116,13 @@ static int jvm_run_command(struct ar_ctx *ctx, struct ar_list *out)
 	return h->push(ctx, out, "gradle build -x test");
 }
 
-static int user_metric(struct ar_ctx *ctx, const char *ours)
-{
-	const struct ar_host *h = ctx->host;
-	const char *name = h->config_get(ctx, "metric.name");
-
-	if (h->config_get(ctx, "metric.pattern") || h->config_get(ctx, "metric.command") ||
-	    h->config_get(ctx, "metric.expr"))
-		return 1;
-	return name && *name && strcmp(name, ours) != 0;
-}
-
 static int jvm_measure(struct ar_ctx *ctx, const struct ar_run *run,
                        struct ar_metric *out)
 {
-	if (user_metric(ctx, "build_s"))
+	if (ar_util_user_metric(ctx, "build_s"))
 		return AR_PASS;
-	if (run->exit_status != 0) {
-		if (run->term_signal)
-			ctx->host->set_error(ctx, "build failed (killed by signal %d)",
-			                     run->term_signal);
-		else
-			ctx->host->set_error(ctx, "build failed (exit %d)", run->exit_status);
+	if (ar_util_build_ok(ctx, run) != AR_OK)
 		return AR_ERROR;
-	}
 	out->value = run->wall_s;
 	return AR_OK;
 }

@@ -13,24 +13,13 @@
 #include <dlfcn.h>
 #include <string.h>
 #include "ar/adapter.h"
+#include "../shared/adapter_util.h"
 
 #define MB 1048576.0
 
 static int has(struct ar_ctx *ctx, const char *path)
 {
 	return ctx->host->exists(ctx, path);
-}
-
-/* 1 when the user configured a metric other than ours: measure then passes. */
-static int user_metric(struct ar_ctx *ctx, const char *ours)
-{
-	const struct ar_host *h = ctx->host;
-	const char *name = h->config_get(ctx, "metric.name");
-
-	if (h->config_get(ctx, "metric.pattern") || h->config_get(ctx, "metric.command") ||
-	    h->config_get(ctx, "metric.expr"))
-		return 1;
-	return name && *name && strcmp(name, ours) != 0;
 }
 
 static int ml_detect(struct ar_ctx *ctx, int *score)
@@ -79,7 +68,7 @@ static int ml_measure(struct ar_ctx *ctx, const struct ar_run *run,
 	double v;
 	int rc;
 
-	if (user_metric(ctx, "val_bpb"))
+	if (ar_util_user_metric(ctx, "val_bpb"))
 		return AR_PASS;
 	rc = h->log_metric(ctx, run->log_path, "val_bpb", &v);
 	if (rc == AR_ENOTFOUND) {

@@ -10,6 +10,7 @@
  */
 #include <string.h>
 #include "ar/adapter.h"
+#include "../shared/adapter_util.h"
 
 #define PKG_MAX_BYTES (4u << 20)
 #define JSON_MAX_DEPTH 64
@@ -286,33 +287,6 @@ static int node_run_command(struct ar_ctx *ctx, struct ar_list *out)
 	return h->push(ctx, out, "npm run build");
 }
 
-static int user_metric(struct ar_ctx *ctx, const char *ours)
-{
-	const struct ar_host *h = ctx->host;
-	const char *name = h->config_get(ctx, "metric.name");
-
-	if (h->config_get(ctx, "metric.pattern") || h->config_get(ctx, "metric.command") ||
-	    h->config_get(ctx, "metric.expr"))
-		return 1;
-	return name && *name && strcmp(name, ours) != 0;
-}
-
-/* 1 unless the host can tell that `path` was last written before the run
- * started (a stale artifact of an earlier build). */
-static int written_by_run(struct ar_ctx *ctx, const struct ar_run *run,
-                          const char *path)
-{
-	const struct ar_host *h = ctx->host;
-	double t;
-
-	if (!AR_HAS_FIELD(run, struct ar_run, started_at) || run->started_at <= 0 ||
-	    !AR_HAS_FIELD(h, struct ar_host, newest_mtime) || !h->newest_mtime)
-		return 1;
-	if (h->newest_mtime(ctx, path, &t) != AR_OK)
-		return 1;
-	return t >= (double)(long long)run->started_at; /* coarse mtimes */
-}
-
 static int node_measure(struct ar_ctx *ctx, const struct ar_run *run,
                         struct ar_metric *out)
 {
@@ -321,19 +295,14 @@ static int node_measure(struct ar_ctx *ctx, const struct ar_run *run,
 	uint64_t bytes;
 	size_t i;
 
-	if (user_metric(ctx, "bundle_kb"))
+	if (ar_util_user_metric(ctx, "bundle_kb"))
 		return AR_PASS;
-	if (run->exit_status != 0) {
-		if (run->term_signal)
-			h->set_error(ctx, "build failed (killed by signal %d)", run->term_signal);
-		else
-			h->set_error(ctx, "build failed (exit %d)", run->exit_status);
+	if (ar_util_build_ok(ctx, run) != AR_OK)
 		return AR_ERROR;
-	}
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		if (!h->is_dir(ctx, dirs[i]))
 			continue;
-		if (!written_by_run(ctx, run, dirs[i])) {
+		if (!ar_util_written_by_run(ctx, run, dirs[i])) {
 			h->set_error(ctx, "%s/ was not written by this build (its files are "
 			             "older than the run): the build produced no output", dirs[i]);
 			return AR_ERROR;
