@@ -3,6 +3,7 @@
  * shared by the commands.
  */
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,4 +182,16 @@ int cmd_not_implemented(int argc, char **argv, struct ar_cli *cli)
 	(void)cli;
 	fprintf(stderr, "ar %s: not implemented yet\n", argv[0]);
 	return AR_EXIT_FAIL;
+}
+
+void ar_cmd_catch_signals(void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }

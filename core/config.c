@@ -113,7 +113,12 @@ static const struct keydef keys[] = {
 	{ "refresh_best", T_COUNT, 0, 0, 0, 0,
 	  "a whole number >= 0 or true/false", NULL },
 	{ "confirm", T_COUNT, 0, 0, 0, 0, "a whole number >= 0 or true/false", NULL },
-	{ "agent.prompt", T_STRING, 0, 0, 0, 0, NULL, NULL },
+	{ "agent.prompt", T_CHOICE, 0, 0, 0, 0, "one of stdin, file, arg",
+	  "stdin|file|arg" },
+	{ "metric.last_number", T_COUNT, 0, 0, 0, 0, "true or false", NULL },
+	{ "agent_failures", T_INT, 0, K_LO, 1, 0, "a whole number of at least 1", NULL },
+	{ "agent_backoff", T_SECONDS, 0, K_LO, 0, 0,
+	  "a number of seconds >= 0 (0, 5s, 1m)", NULL },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -464,8 +469,7 @@ static int word_in(const char *w, const char *const *list)
 	return 0;
 }
 
-/* A number with an optional unit of time; -1 when not one. */
-static int parse_seconds(const char *s, double *out)
+int ar_parse_seconds(const char *s, double *out)
 {
 	static const char *const sec[] = { "", "s", "sec", "secs", "second", "seconds", NULL };
 	static const char *const min[] = { "m", "min", "mins", "minute", "minutes", NULL };
@@ -700,7 +704,7 @@ static int parse_value(const struct keydef *k, const char *shown, const char *v,
 	t = trimmed(v);
 	switch (k->type) {
 	case T_SECONDS:
-		bad = parse_seconds(t, &out->d) < 0 || !in_range(k, out->d);
+		bad = ar_parse_seconds(t, &out->d) < 0 || !in_range(k, out->d);
 		break;
 	case T_NUMBER:
 		bad = ar_parse_double(t, &out->d) < 0 || !in_range(k, out->d);

@@ -135,7 +135,8 @@ int ar_config_key_lookup(const char *name);
  * Every key ar knows, for listing: i < AR_KEY__COUNT gives the canonical
  * keys in enum order, then the extra keys of later features (max_hours,
  * target, plateau, max_agent_cost, agent_timeout, prompt_template, seed,
- * aggregate, max_repeats, alpha, refresh_best, confirm, agent.prompt);
+ * aggregate, max_repeats, alpha, refresh_best, confirm, agent.prompt,
+ * metric.last_number, agent_failures, agent_backoff);
  * NULL past the end.
  */
 const char *ar_config_key_at(size_t i);
@@ -218,6 +219,10 @@ int ar_config_load_claude(struct ar_config *cfg, const char *path); /* config_cl
  * are NOT required here: the engine checks them when it needs them.
  * AR_EUSAGE with a message naming the key and its origin. */
 int ar_config_validate(const struct ar_config *cfg);
+
+/* A number of seconds with an optional unit: "90", "90s", "5m", "1.5h".
+ * 0, or -1 when s is not one. */
+int ar_parse_seconds(const char *s, double *out);
 
 /* Print-ready "file:line", "adapter ml", "default", "command line"
  * ("unset" for UNSET).  Caller frees. */

@@ -464,43 +464,21 @@ static int host_find_files(struct ar_ctx *ctx, const char *dir,
 	return AR_OK;
 }
 
-static int is_executable(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	       access(path, X_OK) == 0;
-}
-
-/* Searches $PATH; empty entries (the current directory) are ignored. */
+/* Searches $PATH (util.c); a name with a '/' is resolved in the root. */
 static int host_which(struct ar_ctx *ctx, const char *name)
 {
 	struct ar_host_call *c = call_of(ctx);
-	const char *path = getenv("PATH"), *p, *colon;
-	int found = 0;
+	int found;
 
 	if (!c || !name || !*name)
 		return 0;
 	if (strchr(name, '/')) {
 		char *r = resolve(c, name);
-		found = is_executable(r);
+		found = ar_is_executable(r);
 		free(r);
 		return found;
 	}
-	for (p = path ? path : "/usr/bin:/bin"; p && !found;
-	     p = colon ? colon + 1 : NULL) {
-		size_t n;
-		char *cand;
-
-		colon = strchr(p, ':');
-		n = colon ? (size_t)(colon - p) : strlen(p);
-		if (n == 0)
-			continue;
-		cand = ar_xprintf("%.*s/%s", (int)n, p, name);
-		found = is_executable(cand);
-		free(cand);
-	}
-	return found;
+	return ar_which(name);
 }
 
 static int host_log_metric(struct ar_ctx *ctx, const char *log_path,

@@ -376,12 +376,16 @@ int ar_file_write_atomic(const char *path, const char *data, size_t len)
 {
 	char *tmp = ar_xprintf("%s.tmp.%ld", path, (long)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	struct stat old;
 	int err = 0;
 
 	if (fd < 0) {
 		err = write_error("cannot create", tmp);
 		goto done;
 	}
+	/* Replacing a file keeps its mode (an executable script stays one). */
+	if (stat(path, &old) == 0 && S_ISREG(old.st_mode))
+		(void)fchmod(fd, old.st_mode & 07777);
 	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		err = write_error("writing", tmp);
 		close(fd);
@@ -486,4 +490,72 @@ double ar_now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void ar_sh_quote(ar_buf *b, const char *s)
+{
+	ar_buf_addch(b, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			ar_buf_adds(b, "'\\''");
+		else
+			ar_buf_addch(b, *s);
+	}
+	ar_buf_addch(b, '\'');
+}
+
+int ar_is_executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+int ar_which(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	int found = 0;
+
+	if (!name || !*name || strchr(name, '/'))
+		return name && *name && ar_is_executable(name);
+	for (p = path ? path : "/usr/bin:/bin"; p && !found; p = colon ? colon + 1 : NULL) {
+		size_t n;
+		char *cand;
+
+		colon = strchr(p, ':');
+		n = colon ? (size_t)(colon - p) : strlen(p);
+		if (n == 0) /* the current directory: never searched */
+			continue;
+		cand = ar_xprintf("%.*s/%s", (int)n, p, name);
+		found = ar_is_executable(cand);
+		free(cand);
+	}
+	return found;
+}
+
+int ar_file_tail(const char *path, size_t max, char **out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	ar_buf b = AR_BUF_INIT;
+	char chunk[8192];
+	ssize_t n;
+
+	*out = NULL;
+	if (fd < 0)
+		return errno == ENOENT ? ar_error_set(AR_ENOTFOUND, "%s does not exist", path)
+		                       : ar_error_set(AR_ERROR, "cannot open %s: %s", path,
+		                                      strerror(errno));
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size > max)
+		(void)lseek(fd, st.st_size - (off_t)max, SEEK_SET);
+	while (b.len < max && (n = read(fd, chunk, sizeof(chunk))) > 0)
+		ar_buf_add(&b, chunk, (size_t)n);
+	close(fd);
+	if (b.len > max) { /* the file grew while read: keep its end */
+		memmove(b.ptr, b.ptr + b.len - max, max);
+		b.len = max;
+		b.ptr[max] = '\0';
+	}
+	*out = ar_buf_detach(&b);
+	return 0;
 }

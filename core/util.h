@@ -68,6 +68,9 @@ int ar_glob_match_any(const ar_strvec *patterns, const char *path);
 
 /* Files. */
 int ar_file_read(const char *path, size_t max, char **out, size_t *len);
+/* The last (at most) max bytes of a file, NUL-terminated; caller frees.
+ * AR_ENOTFOUND when it does not exist. */
+int ar_file_tail(const char *path, size_t max, char **out);
 /* Write to path.tmp, fsync, rename over path, fsync the directory. */
 int ar_file_write_atomic(const char *path, const char *data, size_t len);
 /* Append and fsync.  AR_ENOSPACE when the disk is full. */
@@ -75,6 +78,15 @@ int ar_file_append_sync(const char *path, const char *data, size_t len);
 int ar_path_exists(const char *path);
 int ar_mkdir_p(const char *path);
 char *ar_path_join(const char *a, const char *b);
+
+/* 1 when path is a regular file we may execute. */
+int ar_is_executable(const char *path);
+/* 1 when name (no '/') is an executable in $PATH; empty entries (the
+ * current directory) are skipped.  A name with a '/' is checked as is. */
+int ar_which(const char *name);
+
+/* Append s to b quoted for /bin/sh: 'it'\''s' (always quoted). */
+void ar_sh_quote(ar_buf *b, const char *s);
 
 /* Parse a finite double strictly: the whole string, no NaN/inf. 0 or -1. */
 int ar_parse_double(const char *s, double *out);

@@ -121,7 +121,7 @@ static void test_key_table(void **state)
 	assert_null(ar_config_key_name(AR_KEY__COUNT));
 	for (; ar_config_key_at(i); i++)
 		assert_int_equal(ar_config_key_lookup(ar_config_key_at(i)), -1);
-	assert_int_equal(i, AR_KEY__COUNT + 13);
+	assert_int_equal(i, AR_KEY__COUNT + 16);
 	assert_int_equal(ar_config_key_lookup("target_file"), AR_KEY_TARGET_FILES);
 	assert_int_equal(ar_config_key_lookup("script_path"), AR_KEY_TARGET_FILES);
 	assert_int_equal(ar_config_key_lookup("editable_files"), AR_KEY_TARGET_FILES);

@@ -143,7 +143,7 @@ static void test_yaml_full(void **state)
 		"repeats: auto\n"
 		"agent:\n"
 		"  command: claude -p\n"
-		"  prompt: program.md\n"
+		"  prompt: file\n"
 		"memory: rss\n"
 		"seed: 1234\n"
 		"plateau: 20\n"
@@ -174,7 +174,7 @@ static void test_yaml_full(void **state)
 	assert_get(&f->cfg, "min_delta", "0.1%");
 	assert_int_equal(f->cfg.repeats, AR_REPEATS_AUTO);
 	assert_string_equal(f->cfg.agent, "claude -p");
-	assert_get(&f->cfg, "agent.prompt", "program.md");
+	assert_get(&f->cfg, "agent.prompt", "file");
 	assert_string_equal(f->cfg.memory, "rss");
 	assert_get(&f->cfg, "seed", "1234");
 	assert_get(&f->cfg, "plateau", "20");
