@@ -53,6 +53,9 @@ int ar_cmd_workspace(struct ar_workspace *ws, const struct ar_cli *cli, int need
 int ar_cmd_fail(const char *what);
 int ar_exit_code(int err);
 void ar_cmd_warn(const char *fmt, ...) AR_PRINTF(1, 2);
+/* Route SIGINT, SIGTERM and SIGHUP to handler: the commands that run
+ * experiments stop cleanly on them. */
+void ar_cmd_catch_signals(void (*handler)(int));
 
 int cmd_init(int argc, char **argv, struct ar_cli *cli);
 int cmd_step(int argc, char **argv, struct ar_cli *cli);
@@ -60,6 +63,13 @@ int cmd_baseline(int argc, char **argv, struct ar_cli *cli);
 int cmd_detect(int argc, char **argv, struct ar_cli *cli);
 int cmd_adapters(int argc, char **argv, struct ar_cli *cli);
 int cmd_config(int argc, char **argv, struct ar_cli *cli);
+int cmd_run(int argc, char **argv, struct ar_cli *cli);
 int cmd_not_implemented(int argc, char **argv, struct ar_cli *cli);
+int cmd_status(int argc, char **argv, struct ar_cli *cli);
+int cmd_results(int argc, char **argv, struct ar_cli *cli);
+int cmd_show(int argc, char **argv, struct ar_cli *cli);
+int cmd_analyze(int argc, char **argv, struct ar_cli *cli);
+int cmd_plot(int argc, char **argv, struct ar_cli *cli);
+int cmd_calibrate(int argc, char **argv, struct ar_cli *cli);
 
 #endif

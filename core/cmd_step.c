@@ -4,17 +4,21 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
 #include "engine.h"
+#include "stop.h"
 
 static const char *const step_usage =
 	"ar step -m DESCRIPTION [--json]\n\n"
 	"Commits the changes to the target files as experiment #N, runs it,\n"
 	"measures it, keeps it if it improved the best, else reverts, and logs\n"
 	"it.  Prints `#N commit metric status description`.  Exit 0 when the\n"
-	"experiment was recorded (whatever its verdict), 1 when it could not be\n"
-	"run, 2 on a usage or configuration error.";
+	"experiment was recorded (whatever its verdict), 3 when it was recorded\n"
+	"and one of the session's limits now holds (max_experiments, max_hours,\n"
+	"target, plateau, max_agent_cost: stop your loop), 1 when it could not\n"
+	"be run, 2 on a usage or configuration error.";
 static const char *const baseline_usage =
 	"ar baseline [--force] [--json]\n\n"
 	"Runs the unmodified branch tip as the session's baseline.";
@@ -25,17 +29,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	interrupted = 1;
-}
-
-static void catch_signals(void)
-{
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 }
 
 static void report(const struct ar_result *r, int json)
@@ -52,9 +45,39 @@ static void report(const struct ar_result *r, int json)
 		printf("%.6f", r->score);
 	else
 		printf("-");
+	if (r->has_spread) /* repeated runs: their noise, and the test */
+		printf(" ± %.4g", r->spread);
+	if (r->has_p_value)
+		printf(" (p=%.2g)", r->p_value);
 	printf(" %s %s\n", r->status, r->description);
 	if (r->reason)
 		fprintf(stderr, "  reason: %s\n", r->reason);
+}
+
+/* After a recorded experiment: does one of the session's limits hold
+ * (stop.h)?  Says which on stderr, for the agent driving `ar step`. */
+static int stop_condition(struct ar_workspace *ws)
+{
+	struct ar_ledger_info info = AR_LEDGER_INFO_INIT;
+	struct ar_limits lim;
+	struct ar_result *rows = NULL;
+	size_t n = 0;
+	char *warning = NULL, *why = NULL;
+
+	ar_limits_from_config(&lim, &ws->cfg);
+	if (ar_ledger_read(ws->root, &rows, &n, &warning) == 0 &&
+	    ar_ledger_read_header(ws->root, &info) == 0)
+		why = ar_limits_check(&lim, rows, n, ar_hours_since(info.created_at));
+	ar_error_clear();
+	int stop = why != NULL;
+
+	if (stop)
+		fprintf(stderr, "ar: stop: %s (exit status 3)\n", why);
+	free(why);
+	free(warning);
+	ar_ledger_info_release(&info);
+	ar_ledger_results_free(rows, n);
+	return stop;
 }
 
 static int do_step(struct ar_cli *cli, struct ar_step_opts *so, int json)
@@ -74,7 +97,7 @@ static int do_step(struct ar_cli *cli, struct ar_step_opts *so, int json)
 	}
 	for (size_t i = 0; i < s.notes.n; i++)
 		fprintf(stderr, "ar: %s\n", s.notes.items[i]);
-	catch_signals();
+	ar_cmd_catch_signals(on_signal);
 	s.interrupt = &interrupted;
 	err = ar_engine_step(&s, so, &r, &warnings);
 	for (size_t i = 0; i < warnings.n; i++)
@@ -87,7 +110,7 @@ static int do_step(struct ar_cli *cli, struct ar_step_opts *so, int json)
 		rc = ar_cmd_fail(so->baseline ? "baseline" : "step");
 	} else {
 		report(&r, json);
-		rc = AR_EXIT_OK;
+		rc = stop_condition(&ws) ? AR_EXIT_STOP : AR_EXIT_OK;
 	}
 done:
 	ar_result_release(&r);

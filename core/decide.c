@@ -4,7 +4,8 @@
  * Order: crash, guard_fail, then the comparison with the best.  A candidate
  * that would be kept must also pass the configured checks.  Simplicity:
  * a gain under 0.1% that adds 20 or more lines is not worth it; an equal
- * metric with fewer lines is.
+ * metric with fewer lines is.  Under noise (use_test) a gain must also be
+ * significant: Welch's one-sided p-value at most alpha (stats.h).
  */
 #include <math.h>
 #include "engine.h"
@@ -42,6 +43,8 @@ int ar_decide_would_keep(const struct ar_decision_in *in)
 	rel = in->best != 0.0 ? gain / fabs(in->best) : INFINITY;
 	if (rel < AR_SIMPLICITY_GAIN && in->net_lines >= AR_SIMPLICITY_LINES)
 		return 0; /* a tiny gain is not worth 20 more lines */
+	if (in->use_test && !(in->p_value <= in->alpha))
+		return 0; /* better, but not significantly: it may be noise */
 	return 1;
 }
 

@@ -1,16 +1,17 @@
 /*
  * engine.c - one experiment end to end (see engine.h).  The steps:
  * scope -> commit -> run -> measure -> decide -> log -> keep or revert.
- * Before the commit the experiment is written to the state file as
+ * The run and measure steps are engine_repeat.c's: one run, or with
+ * `repeats` several, whose aggregate is the value and whose samples are
+ * tested against the best's (stats.h); after the verdict the best may be
+ * re-run to refresh its samples.  Before the commit the experiment is written to the state file as
  * "pending", so a kill at any instant can be finished or rolled back by
  * ar_session_recover().
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include "proc.h"
-#include "session_state.h"
+#include "engine_repeat.h"
 
 struct step {
 	struct ar_session *s;
@@ -19,10 +20,10 @@ struct step {
 	ar_strvec *warnings;
 	struct ar_scope scope;
 	struct ar_pending pending;
-	struct ar_proc_result proc;
-	struct ar_measurement m;
-	char *log_path;
-	double started_at;       /* wall clock, for ar_run.started_at */
+	struct ar_sampled smp;   /* the runs (engine_repeat.c) */
+	struct ar_noise noise;
+	double score;            /* the experiment's value: the runs' aggregate */
+	double best_value;       /* what it was compared with */
 	int is_baseline;
 	char exp[41];
 };
@@ -49,6 +50,12 @@ static void result_init(struct step *st, const char *status, const char *desc)
 	r->status = ar_xstrdup(status);
 	r->description = ar_xstrdup(desc && *desc ? desc : "(no description)");
 	r->guard_pass = -1;
+	if (st->o->agent) {
+		r->agent = ar_xstrdup(st->o->agent);
+		r->has_agent_cost = st->o->has_agent_cost;
+		r->agent_cost_usd = st->o->agent_cost_usd;
+		r->agent_s = st->o->agent_s;
+	}
 }
 
 /* Record an attempt that ran nothing (scope violation, no change). */
@@ -75,6 +82,23 @@ static int scope_violation(struct step *st, ar_strvec *bad)
 	for (size_t i = 0; i < bad->n; i++)
 		ar_buf_printf(&why, " %s", bad->items[i]);
 	return record_attempt(st, AR_ST_SCOPE_VIOLATION, ar_buf_detach(&why));
+}
+
+static char *no_change_reason(struct step *st)
+{
+	ar_buf why = AR_BUF_INIT;
+	const ar_strvec *other = &st->scope.other;
+
+	if (st->o->no_change_reason)
+		return ar_xstrdup(st->o->no_change_reason);
+	if (!other->n)
+		return ar_xstrdup("no change to the target files");
+	ar_buf_adds(&why, "only files outside the target files changed (left as they are):");
+	for (size_t i = 0; i < other->n && i < 5; i++)
+		ar_buf_printf(&why, " %s", other->items[i]);
+	if (other->n > 5)
+		ar_buf_printf(&why, " and %zu more", other->n - 5);
+	return ar_buf_detach(&why);
 }
 
 /* check_scope: the step is over and recorded (a scope violation). */
@@ -107,8 +131,7 @@ static int check_scope(struct step *st)
 		return 0;
 	if (!st->o->record_no_change)
 		return AR_STEP_NO_CHANGE;
-	err = record_attempt(st, AR_ST_NO_CHANGE,
-	                     ar_xstrdup("no change to the target files"));
+	err = record_attempt(st, AR_ST_NO_CHANGE, no_change_reason(st));
 	return err < 0 ? err : AR_STEP_NO_CHANGE;
 }
 
@@ -142,99 +165,6 @@ static int commit(struct step *st)
 	err = ar_repo_ref_set(repo, ref, st->exp, "ar: experiment");
 	free(ref);
 	return err;
-}
-
-static void sample_memory(const int *pids, size_t n, void *payload)
-{
-	struct step *st = payload;
-	struct ar_session *s = st->s;
-	uint64_t bytes = 0;
-	if (s->ws->adapter &&
-	    ar_plugin_sample_memory(s->ws->adapter, s->ws->root, &s->ws->cfg, pids, n,
-	                            &bytes) == AR_OK &&
-	    bytes > st->m.memory_bytes)
-		st->m.memory_bytes = bytes;
-}
-
-static double wall_clock(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int run(struct step *st)
-{
-	struct ar_session *s = st->s;
-	const struct ar_config *c = &s->ws->cfg;
-	struct ar_proc_opts po = AR_PROC_OPTS_INIT;
-	char *name = ar_xprintf("logs/%ld.log", s->last_iteration + 1);
-	char *tee = ar_path_join(s->ws->root, "run.log");
-	int err;
-
-	char *logs = ar_path_join(s->state_dir, "logs");
-	st->log_path = ar_path_join(s->state_dir, name);
-	err = ar_mkdir_p(logs);
-	free(logs);
-	if (err < 0) {
-		free(name);
-		free(tee);
-		return err;
-	}
-	po.command = c->run_command;
-	po.cwd = s->ws->root;
-	po.log_path = st->log_path;
-	po.tee_path = tee;
-	po.timeout_s = c->time_budget * c->timeout_multiplier;
-	po.sample = sample_memory;
-	po.payload = st;
-	po.interrupt = s->interrupt;
-	st->started_at = wall_clock();
-	err = ar_proc_run(&po, &st->proc);
-	free(name);
-	free(tee);
-	return err;
-}
-
-/* The crash reason of a run that did not finish cleanly, or NULL. */
-static char *run_failure(struct step *st)
-{
-	const struct ar_proc_result *p = &st->proc;
-	const struct ar_config *c = &st->s->ws->cfg;
-	if (p->interrupted)
-		return ar_xstrdup("interrupted");
-	if (p->timed_out)
-		return ar_xprintf("timed out after %.0f s (time_budget %g s x "
-		                  "timeout_multiplier %g); the whole process tree was killed",
-		                  p->wall_s, c->time_budget, c->timeout_multiplier);
-	if (p->exit_status == 127)
-		return ar_xprintf("command not found: `%s` exited 127 (see %s)",
-		                  c->run_command, st->log_path);
-	if (p->exit_status != 0 && p->term_signal == 0)
-		return ar_xprintf("exit status %d (see %s)", p->exit_status, st->log_path);
-	if (p->term_signal)
-		return ar_xprintf("killed by signal %d", p->term_signal);
-	return NULL;
-}
-
-static void measure(struct step *st)
-{
-	struct ar_run run;
-	uint64_t sampled = st->m.memory_bytes;
-
-	memset(&run, 0, sizeof(run));
-	run.size = sizeof(run);
-	run.root = st->s->ws->root;
-	run.log_path = st->log_path;
-	run.wall_s = st->proc.wall_s;
-	run.exit_status = st->proc.exit_status;
-	run.term_signal = st->proc.term_signal;
-	run.timed_out = st->proc.timed_out;
-	run.peak_rss_bytes = st->proc.peak_rss_bytes;
-	run.sampled_bytes = sampled;
-	run.started_at = st->started_at;
-	st->m.memory_bytes = 0;
-	ar_measure_run(st->s, &run, &st->m);
 }
 
 /* Run the configured checks; returns 1 (with *why) when one fails. */
@@ -294,47 +224,108 @@ static char *run_tampered(struct step *st)
 	return why.len ? ar_buf_detach(&why) : NULL;
 }
 
+/*
+ * Under noise: the value of the best is its samples' aggregate, and Welch's
+ * test of the runs against those samples must pass too (stats.h).  The
+ * p-value, the effect and the best's samples go into the result.
+ */
+static void noise_test(struct step *st, struct ar_decision_in *in)
+{
+	struct ar_session *s = st->s;
+	struct ar_result *r = st->r;
+	struct ar_welch w;
+
+	in->best = ar_stats_aggregate(st->noise.aggregate, s->best_samples,
+	                              s->nbest_samples);
+	st->best_value = in->best;
+	in->use_test = 1;
+	in->alpha = st->noise.sampling.alpha;
+	in->p_value = 1.0; /* one run on each side: no evidence */
+	if (ar_stats_welch(st->smp.samples, st->smp.n, s->best_samples,
+	                   s->nbest_samples, in->direction, &w) == 0)
+		in->p_value = w.p;
+	ar_error_clear();
+	r->has_p_value = 1;
+	r->p_value = in->p_value;
+	r->effect = in->direction == AR_HIGHER_IS_BETTER ? in->score - in->best
+	                                                 : in->best - in->score;
+	r->nbest_samples = s->nbest_samples;
+	r->best_samples = ar_xmalloc(s->nbest_samples * sizeof(double));
+	memcpy(r->best_samples, s->best_samples, s->nbest_samples * sizeof(double));
+}
+
+/* The numbers of the decision; tells whether the test alone said no. */
+static void decision_input(struct step *st, struct ar_decision_in *in,
+                           int crashed, int *test_said_no)
+{
+	struct ar_session *s = st->s;
+	const struct ar_config *c = &s->ws->cfg;
+	const struct ar_run_once *last = &st->smp.last;
+
+	memset(in, 0, sizeof(*in));
+	st->score = st->smp.failed || !st->smp.n
+	            ? last->m.score
+	            : ar_stats_aggregate(st->noise.aggregate, st->smp.samples, st->smp.n);
+	st->best_value = s->best;
+	in->crashed = crashed;
+	in->guard_failed = last->m.guard_failed;
+	in->is_baseline = st->is_baseline;
+	in->has_best = s->has_best;
+	in->best = s->best;
+	in->score = st->score;
+	in->direction = c->metric_direction;
+	in->min_delta = c->min_delta;
+	in->min_delta_relative = c->min_delta_relative;
+	if (!st->is_baseline && st->scope.targets.n)
+		ar_repo_diff_stat(s->ws->repo, s->best_commit, st->exp,
+		                  &st->r->lines_added, &st->r->lines_removed);
+	in->net_lines = st->r->lines_added - st->r->lines_removed;
+	*test_said_no = 0;
+	if (st->noise.on && !crashed && !st->is_baseline && s->has_best &&
+	    s->nbest_samples && st->smp.n) {
+		noise_test(st, in);
+		in->use_test = 0;
+		*test_said_no = ar_decide_would_keep(in);
+		in->use_test = 1;
+		*test_said_no = *test_said_no && !ar_decide_would_keep(in);
+	}
+}
+
 static void decide(struct step *st)
 {
 	struct ar_session *s = st->s;
 	const struct ar_config *c = &s->ws->cfg;
 	struct ar_result *r = st->r;
+	const struct ar_run_once *last = &st->smp.last;
 	struct ar_decision_in in;
-	char *failure = run_failure(st);
+	char *failure = ar_engine_run_failure(s, last);
 	char *tampered = st->is_baseline ? NULL : run_tampered(st);
+	int test_said_no;
 
-	memset(&in, 0, sizeof(in));
-	in.crashed = failure != NULL || !st->m.has_score;
-	in.guard_failed = st->m.guard_failed;
-	in.is_baseline = st->is_baseline;
-	in.has_best = s->has_best;
-	in.best = s->best;
-	in.score = st->m.score;
-	in.direction = c->metric_direction;
-	in.min_delta = c->min_delta;
-	in.min_delta_relative = c->min_delta_relative;
-	if (!st->is_baseline && st->scope.targets.n)
-		ar_repo_diff_stat(s->ws->repo, s->best_commit, st->exp,
-		                  &r->lines_added, &r->lines_removed);
-	in.net_lines = r->lines_added - r->lines_removed;
+	decision_input(st, &in, failure != NULL || !last->m.has_score, &test_said_no);
 	if (!tampered && ar_decide_would_keep(&in) && c->checks.n)
 		in.checks_failed = run_checks(st, &r->reason);
 	free(r->status);
-	r->status = ar_xstrdup(st->proc.interrupted ? AR_ST_INTERRUPTED
+	r->status = ar_xstrdup(last->proc.interrupted || st->smp.interrupted
+	                       ? AR_ST_INTERRUPTED
 	                       : tampered ? AR_ST_SCOPE_VIOLATION : ar_decide(&in));
 	if (tampered) {
 		free(r->reason);
 		r->reason = tampered;
 		free(failure);
-	} else if (!r->reason && failure && st->m.reason) {
+	} else if (!r->reason && failure && last->m.reason) {
 		/* Keep both: "exit status 127; ...apk not found after the run". */
-		r->reason = ar_xprintf("%s; %s", failure, st->m.reason);
+		r->reason = ar_xprintf("%s; %s", failure, last->m.reason);
 		free(failure);
 	} else if (!r->reason) {
-		r->reason = failure ? failure : st->m.reason ? ar_xstrdup(st->m.reason) : NULL;
+		r->reason = failure ? failure : last->m.reason ? ar_xstrdup(last->m.reason) : NULL;
 	} else {
 		free(failure);
 	}
+	if (!r->reason && test_said_no)
+		r->reason = ar_xprintf("not significantly better than the best: p = %.3g "
+		                       "> alpha %g (%zu runs against %zu)", in.p_value,
+		                       in.alpha, st->smp.n, s->nbest_samples);
 	if (st->is_baseline) {
 		free(r->description);
 		r->description = ar_xstrdup("baseline");
@@ -345,23 +336,31 @@ static void fill_result(struct step *st)
 {
 	struct ar_session *s = st->s;
 	struct ar_result *r = st->r;
+	struct ar_sampled *sm = &st->smp;
 
 	memcpy(r->commit, st->exp, 41);
-	r->has_score = st->m.has_score;
-	r->score = st->m.score;
-	r->has_delta = st->m.has_score && s->has_best;
-	r->delta = st->m.score - s->best;
-	r->has_guard = st->m.has_guard;
-	r->guard_score = st->m.guard_score;
-	r->guard_pass = s->ws->cfg.nguards ? !st->m.guard_failed : -1;
-	r->memory_gb = (double)st->m.memory_bytes / 1e9;
-	r->duration_s = st->proc.wall_s;
-	r->cpu_s = st->proc.cpu_s;
-	r->exit_status = st->proc.exit_status;
-	r->values = st->m.values;
-	r->nvalues = st->m.nvalues;
-	st->m.values = NULL;
-	st->m.nvalues = 0;
+	r->has_score = sm->last.m.has_score;
+	r->score = st->score;
+	r->has_delta = r->has_score && s->has_best;
+	r->delta = st->score - st->best_value;
+	r->has_guard = sm->last.m.has_guard;
+	r->guard_score = sm->last.m.guard_score;
+	r->guard_pass = s->ws->cfg.nguards ? !sm->last.m.guard_failed : -1;
+	r->memory_gb = (double)sm->memory_bytes / 1e9;
+	r->duration_s = sm->wall_s;
+	r->cpu_s = sm->cpu_s;
+	r->exit_status = sm->last.proc.exit_status;
+	r->values = sm->last.m.values;
+	r->nvalues = sm->last.m.nvalues;
+	sm->last.m.values = NULL;
+	sm->last.m.nvalues = 0;
+	if (st->noise.on && sm->n) {
+		r->nsamples = sm->n;
+		r->samples = ar_xmalloc(sm->n * sizeof(double));
+		memcpy(r->samples, sm->samples, sm->n * sizeof(double));
+		r->has_spread = sm->n > 1;
+		r->spread = ar_stats_stddev(sm->samples, sm->n);
+	}
 }
 
 /* Advance the best, or put the branch and target files back to it. */
@@ -379,6 +378,13 @@ static int keep_or_revert(struct step *st)
 			s->has_baseline = 1;
 			s->baseline = st->r->score;
 			ar_session_take_values(s, st->r);
+		}
+		ar_best_samples_set(s, st->smp.samples, st->smp.n, st->r->score,
+		                    st->r->iteration);
+		if (ar_best_samples_update(s, st->noise.on) < 0) {
+			ar_strvec_pushf(st->warnings, "could not save the best's samples: %s",
+			                ar_error_last());
+			ar_error_clear();
 		}
 		return 0;
 	}
@@ -432,8 +438,7 @@ static void step_release(struct step *st)
 {
 	ar_scope_release(&st->scope);
 	ar_strvec_release(&st->pending.paths);
-	ar_measurement_release(&st->m);
-	free(st->log_path);
+	ar_sampled_release(&st->smp);
 }
 
 int ar_engine_step(struct ar_session *s, const struct ar_step_opts *o,
@@ -462,13 +467,14 @@ int ar_engine_step(struct ar_session *s, const struct ar_step_opts *o,
 	}
 	if ((err = commit(&st)) < 0)
 		goto done;
-	if ((err = run(&st)) < 0) {
+	ar_noise_from_config(&st.noise, &s->ws->cfg);
+	if ((err = ar_engine_sample(s, o, st.r->iteration, st.is_baseline, &st.smp)) < 0) {
 		roll_back(&st, err);
 		goto done;
 	}
-	measure(&st);
 	decide(&st);
-	err = finish(&st);
+	if ((err = finish(&st)) == 0)
+		ar_engine_refresh_best(s, o, st.r->iteration, warnings);
 done:
 	step_release(&st);
 	return err;

@@ -38,6 +38,12 @@ struct ar_session {
 	volatile sig_atomic_t *interrupt; /* set by a signal handler, or NULL */
 	struct ar_pending *pending;  /* read from the state file; session_state.c */
 	const char **guard_names;    /* borrowed from the config, for the ledger */
+	/* The best's samples, for decisions under noise (engine_repeat.h):
+	 * its ledger row's "samples" (or its score), refreshed by re-running
+	 * it.  best_refreshed: iteration of the best or of the last refresh. */
+	double *best_samples;
+	size_t nbest_samples;
+	long best_refreshed;
 };
 
 /* The default tag for today: "nov23", or "nov23-2"... when taken. */
@@ -64,13 +70,22 @@ struct ar_step_opts {
 	int baseline;          /* `ar baseline`: run the tip as the baseline */
 	int force;             /* with baseline: even when one exists */
 	int record_no_change;  /* the loop records "nothing changed" attempts */
-	/* Called when the run starts and every ~0.5 s (may be NULL). */
+	/* Why nothing changed, when the caller knows better than "no change
+	 * to the target files" (e.g. "agent `claude` exited 1"). */
+	const char *no_change_reason;
+	/* The proposer that made the change, for the ledger (NULL: none). */
+	const char *agent;
+	int has_agent_cost;
+	double agent_cost_usd;
+	double agent_s;
+	/* Called when the run starts and about every 0.5 s (may be NULL). */
 	void (*progress)(long iteration, double elapsed, double timeout,
 	                 const char *log_path, void *payload);
 	void *payload;
 };
 #define AR_STEP_OPTS_VERSION 1
-#define AR_STEP_OPTS_INIT { AR_STEP_OPTS_VERSION, NULL, 0, 0, 0, NULL, NULL }
+#define AR_STEP_OPTS_INIT { AR_STEP_OPTS_VERSION, NULL, 0, 0, 0, NULL, NULL, \
+                            0, 0.0, 0.0, NULL, NULL }
 
 /* Returned (positive) when nothing was run because nothing changed. */
 #define AR_STEP_NO_CHANGE 1
@@ -97,6 +112,12 @@ struct ar_decision_in {
 	double min_delta;
 	int min_delta_relative;
 	int net_lines;           /* lines added - removed vs the best commit */
+	/* Under noise (repeats: k or auto): score and best are aggregates of
+	 * samples, and a keep also needs Welch's test (stats.h) to reject
+	 * "not better" at alpha: p_value <= alpha. */
+	int use_test;
+	double p_value;
+	double alpha;
 };
 /* One of the AR_ST_* status words.  Also says whether checks must run. */
 const char *ar_decide(const struct ar_decision_in *in);

@@ -20,6 +20,8 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "ledger_scan.h"
+#include "summary.h"
 
 #define LEDGER_MAX_BYTES ((size_t)1 << 30)
 
@@ -245,6 +247,17 @@ static json_t *values_json(const struct ar_result *r)
 	return o;
 }
 
+/* An array of numbers (null for one that is not finite). */
+static json_t *numbers_json(const double *v, size_t n)
+{
+	json_t *a = jnew(json_array());
+
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(a, jnew(jnum(1, v[i]))) < 0)
+			abort();
+	return a;
+}
+
 /* The result object for r, keys in the documented order; caller decrefs. */
 static json_t *result_json(const struct ar_result *r, const char *timestamp)
 {
@@ -271,6 +284,20 @@ static json_t *result_json(const struct ar_result *r, const char *timestamp)
 		jset(o, "values", values_json(r));
 	jset(o, "lines_added", json_integer(r->lines_added));
 	jset(o, "lines_removed", json_integer(r->lines_removed));
+	if (r->agent) {
+		jset(o, "agent", jstr(r->agent));
+		jset(o, "agent_cost_usd", jnum(r->has_agent_cost, r->agent_cost_usd));
+		jset(o, "agent_s", jnum(1, r->agent_s));
+	}
+	if (r->nsamples) {
+		jset(o, "samples", numbers_json(r->samples, r->nsamples));
+		jset(o, "spread", jnum(r->has_spread, r->spread));
+	}
+	if (r->has_p_value) {
+		jset(o, "p_value", jnum(1, r->p_value));
+		jset(o, "effect", jnum(1, r->effect));
+		jset(o, "best_samples", numbers_json(r->best_samples, r->nbest_samples));
+	}
 	return o;
 }
 
@@ -508,6 +535,9 @@ void ar_result_release(struct ar_result *r)
 	free(r->description);
 	free(r->reason);
 	free(r->timestamp);
+	free(r->agent);
+	free(r->samples);
+	free(r->best_samples);
 	for (i = 0; i < r->nvalues; i++)
 		free(r->values[i].name);
 	free(r->values);
@@ -626,6 +656,31 @@ static int get_guard_pass(json_t *o, struct ar_result *r, const char **why)
 	return json_is_boolean(v) || json_is_integer(v) ? 0 : -1;
 }
 
+/* "samples", "best_samples": an array of numbers (null entries skipped). */
+static int get_numbers(json_t *o, const char *key, double **out, size_t *n,
+                       const char **why)
+{
+	json_t *a = json_object_get(o, key), *v;
+	size_t i;
+
+	if (!a || json_is_null(a))
+		return 0;
+	if (!json_is_array(a)) {
+		*why = key;
+		return -1;
+	}
+	*out = ar_xcalloc(json_array_size(a) + 1, sizeof(**out));
+	json_array_foreach(a, i, v) {
+		if (!json_is_null(v) && !json_is_number(v)) {
+			*why = key;
+			return -1;
+		}
+		if (json_is_number(v))
+			(*out)[(*n)++] = json_number_value(v);
+	}
+	return 0;
+}
+
 /* Fill *r (zeroed by the caller) from a result object. */
 static int parse_result(json_t *o, struct ar_result *r, const char **why)
 {
@@ -655,48 +710,21 @@ static int parse_result(json_t *o, struct ar_result *r, const char **why)
 	    get_int(o, "exit_status", &exit_status, why) ||
 	    get_values(o, r, why) ||
 	    get_int(o, "lines_added", &added, why) ||
-	    get_int(o, "lines_removed", &removed, why))
+	    get_int(o, "lines_removed", &removed, why) ||
+	    get_str(o, "agent", &r->agent, why) ||
+	    get_num(o, "agent_cost_usd", &r->has_agent_cost, &r->agent_cost_usd, why) ||
+	    get_num(o, "agent_s", NULL, &r->agent_s, why) ||
+	    get_numbers(o, "samples", &r->samples, &r->nsamples, why) ||
+	    get_num(o, "spread", &r->has_spread, &r->spread, why) ||
+	    get_num(o, "p_value", &r->has_p_value, &r->p_value, why) ||
+	    get_num(o, "effect", NULL, &r->effect, why) ||
+	    get_numbers(o, "best_samples", &r->best_samples, &r->nbest_samples, why))
 		return -1;
 	if (!r->description)
 		r->description = ar_xstrdup("");
 	r->exit_status = (int)exit_status;
 	r->lines_added = (int)added;
 	r->lines_removed = (int)removed;
-	return 0;
-}
-
-/* One line of the JSONL, split out of the file's text. */
-struct jsonl_line {
-	const char *text;
-	size_t len;
-	size_t lineno;  /* 1-based */
-	int last;       /* the last non-blank line of the file */
-};
-
-/* Next non-blank line at *pos in data[0..len); 0 at the end. */
-static int next_line(const char *data, size_t len, size_t *pos,
-                     size_t *lineno, struct jsonl_line *out)
-{
-	const char *nl;
-	size_t i, end;
-
-	while (*pos < len) {
-		nl = memchr(data + *pos, '\n', len - *pos);
-		end = nl ? (size_t)(nl - data) : len;
-		out->text = data + *pos;
-		out->len = end - *pos;
-		out->lineno = ++*lineno;
-		*pos = nl ? end + 1 : len;
-		for (i = 0; i < out->len; i++)
-			if (!strchr(" \t\r", out->text[i]))
-				break;
-		if (i < out->len) {
-			out->last = 1;
-			for (i = *pos; i < len && out->last; i++)
-				out->last = strchr(" \t\r\n", data[i]) != NULL;
-			return 1;
-		}
-	}
 	return 0;
 }
 
@@ -715,15 +743,19 @@ static void warn_line(ar_buf *warn, size_t lineno, const char *what,
  * Parse one line.  Returns 1 with *r filled for a result, 0 for a line to
  * skip (the config line, an unknown type, or a bad line, warned about).
  */
-static int parse_line(const struct jsonl_line *l, struct ar_result *r,
+static int parse_line(const struct ar_ledger_line *l, struct ar_result *r,
                       ar_buf *warn)
 {
 	json_error_t err;
-	json_t *o = json_loadb(l->text, l->len, 0, &err);
+	json_t *o;
 	const char *type, *why = NULL;
 	char detail[128];
 	int rc = 0;
 
+	/* The fast path takes the lines ar writes; jansson the rest. */
+	if (ar_ledger__scan_result(l->text, l->len, r))
+		return 1;
+	o = json_loadb(l->text, l->len, 0, &err);
 	if (!o) {
 		if (l->last)
 			warn_line(warn, l->lineno, "truncated last line ignored",
@@ -753,13 +785,18 @@ static int parse_line(const struct jsonl_line *l, struct ar_result *r,
 	return rc;
 }
 
+/*
+ * The file is streamed line by line (ledger_scan.c), so reading a long
+ * session holds its results, not its text as well.
+ */
 int ar_ledger_read(const char *dir, struct ar_result **out, size_t *n,
                    char **warning)
 {
-	char *path = ar_path_join(dir, AR_LEDGER_JSONL), *data = NULL;
+	char *path = ar_path_join(dir, AR_LEDGER_JSONL);
 	ar_buf warn = AR_BUF_INIT;
-	struct jsonl_line l;
-	size_t len = 0, pos = 0, lineno = 0, cap = 0;
+	struct ar_ledger_lines lr;
+	struct ar_ledger_line l;
+	size_t cap = 0;
 	int rc = 0;
 
 	*out = NULL;
@@ -768,10 +805,10 @@ int ar_ledger_read(const char *dir, struct ar_result **out, size_t *n,
 		*warning = NULL;
 	if (!ar_path_exists(path))
 		goto out;
-	rc = ar_file_read(path, LEDGER_MAX_BYTES, &data, &len);
+	rc = ar_ledger_lines_open(&lr, path);
 	if (rc < 0)
 		goto out; /* the message names path */
-	while (next_line(data, len, &pos, &lineno, &l)) {
+	while ((rc = ar_ledger_lines_next(&lr, path, &l)) > 0) {
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 16;
 			*out = ar_xrealloc(*out, cap * sizeof(**out));
@@ -779,11 +816,16 @@ int ar_ledger_read(const char *dir, struct ar_result **out, size_t *n,
 		if (parse_line(&l, &(*out)[*n], &warn))
 			++*n;
 	}
-	if (warning && warn.len)
+	ar_ledger_lines_close(&lr);
+	if (rc < 0) {
+		ar_ledger_results_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	} else if (warning && warn.len) {
 		*warning = ar_buf_detach(&warn);
+	}
 out:
 	ar_buf_release(&warn);
-	free(data);
 	free(path);
 	return rc;
 }
@@ -865,9 +907,9 @@ void ar_ledger_info_header(struct ar_ledger_header *out,
 
 int ar_ledger_read_header(const char *dir, struct ar_ledger_info *out)
 {
-	char *path = ar_path_join(dir, AR_LEDGER_JSONL), *data = NULL;
-	size_t len = 0, pos = 0, lineno = 0;
-	struct jsonl_line l;
+	char *path = ar_path_join(dir, AR_LEDGER_JSONL);
+	struct ar_ledger_lines lr = { -1, NULL, 0, 0, 0, 0, 0 };
+	struct ar_ledger_line l;
 	json_error_t err;
 	json_t *o = NULL;
 	const char *why = NULL;
@@ -877,14 +919,14 @@ int ar_ledger_read_header(const char *dir, struct ar_ledger_info *out)
 		rc = ar_error_set(AR_ENOTFOUND, "%s does not exist", path);
 		goto out;
 	}
-	rc = ar_file_read(path, LEDGER_MAX_BYTES, &data, &len);
-	if (rc < 0)
-		goto out; /* the message names path */
-	if (!next_line(data, len, &pos, &lineno, &l)) {
+	/* Only the first line is read, however long the session. */
+	rc = ar_ledger_lines_open(&lr, path);
+	if (rc == 0 && (rc = ar_ledger_lines_next(&lr, path, &l)) == 0)
 		rc = ar_error_set(AR_ENOTFOUND, "%s is empty: it has no config "
 		                  "line", path);
-		goto out;
-	}
+	if (rc < 0)
+		goto out; /* the message names path */
+	rc = 0;
 	o = json_loadb(l.text, l.len, 0, &err);
 	if (!o) {
 		rc = ar_error_set(AR_ERROR, "%s:%zu: malformed config line: %s",
@@ -905,7 +947,7 @@ out:
 	if (rc < 0)
 		ar_ledger_info_release(out);
 	json_decref(o);
-	free(data);
+	ar_ledger_lines_close(&lr);
 	free(path);
 	return rc;
 }
@@ -1028,44 +1070,27 @@ static void md_commit(ar_buf *b, const struct ar_result *r)
 		ar_buf_addch(b, '-');
 }
 
-/* "- Experiments: 12 (baseline 1, keep 3, ...)": known statuses first,
- * in a fixed order, then any others as they first appear. */
-static void md_counts(ar_buf *b, const struct ar_result *r, size_t n)
+/* "- Experiments: 12 (baseline 1, keep 3, ...)": the summary's order. */
+static void md_counts(ar_buf *b, const struct ar_summary *sum)
 {
-	static const char *const known[] = {
-		AR_ST_BASELINE, AR_ST_KEEP, AR_ST_DISCARD, AR_ST_CRASH,
-		AR_ST_GUARD_FAIL, AR_ST_CHECKS_FAILED, AR_ST_SCOPE_VIOLATION,
-		AR_ST_NO_CHANGE, AR_ST_INTERRUPTED,
-	};
-	ar_strvec names = AR_STRVEC_INIT;
-	size_t i, j, k, count, nknown = sizeof(known) / sizeof(known[0]);
+	size_t i, j;
 
-	for (i = 0; i < nknown; i++)
-		ar_strvec_push(&names, known[i]);
-	for (i = 0; i < n; i++)
-		if (r[i].status && !ar_strvec_contains(&names, r[i].status))
-			ar_strvec_push(&names, r[i].status);
-	ar_buf_printf(b, "- **Experiments:** %zu", n);
-	for (i = 0, j = 0; i < names.n; i++) {
-		for (k = 0, count = 0; k < n; k++)
-			count += r[k].status && !strcmp(r[k].status, names.items[i]);
-		if (count) {
+	ar_buf_printf(b, "- **Experiments:** %zu", sum->n);
+	for (i = 0, j = 0; i < sum->ncounts; i++)
+		if (sum->counts[i].count)
 			ar_buf_printf(b, "%s%s %zu", j++ ? ", " : " (",
-			              names.items[i], count);
-		}
-	}
+			              sum->counts[i].status, sum->counts[i].count);
 	ar_buf_adds(b, j ? ")\n" : "\n");
-	ar_strvec_release(&names);
 }
 
 /* Baseline, best and improvement lines. */
-static void md_summary(ar_buf *b, int direction, int has_base, double base,
-                       const struct ar_result *best)
+static void md_summary(ar_buf *b, const struct ar_summary *sum,
+                       const struct ar_result *r)
 {
-	double imp;
+	const struct ar_result *best = sum->best >= 0 ? &r[sum->best] : NULL;
 
-	if (has_base)
-		ar_buf_printf(b, "- **Baseline:** %.6f\n", base);
+	if (sum->has_baseline)
+		ar_buf_printf(b, "- **Baseline:** %.6f\n", sum->baseline_value);
 	else
 		ar_buf_adds(b, "- **Baseline:** none yet\n");
 	if (!best) {
@@ -1076,13 +1101,11 @@ static void md_summary(ar_buf *b, int direction, int has_base, double base,
 	              best->iteration);
 	md_commit(b, best);
 	ar_buf_adds(b, ")\n");
-	if (!has_base)
+	if (!sum->has_improvement)
 		return;
-	imp = direction == AR_LOWER_IS_BETTER ? base - best->score
-	                                      : best->score - base;
-	ar_buf_printf(b, "- **Improvement:** %.6f", imp);
-	if (base != 0.0)
-		ar_buf_printf(b, " (%.2f%%)", 100.0 * imp / fabs(base));
+	ar_buf_printf(b, "- **Improvement:** %.6f", sum->improvement);
+	if (sum->has_improvement_pct)
+		ar_buf_printf(b, " (%.2f%%)", sum->improvement_pct);
 	ar_buf_adds(b, " over the baseline\n");
 }
 
@@ -1121,9 +1144,12 @@ int ar_ledger_dashboard(const char *dir, const struct ar_ledger_header *h,
 	ar_buf b = AR_BUF_INIT;
 	char *path = ar_path_join(dir, AR_LEDGER_DASHBOARD);
 	int direction = h ? h->direction : AR_LOWER_IS_BETTER;
-	long base = ar_ledger_baseline(r, n), best = ar_ledger_best(r, n, direction);
-	int has_base = base >= 0 || (h && h->has_baseline);
+	struct ar_summary sum = AR_SUMMARY_INIT;
 	int rc;
+
+	/* The numbers come from summary.c, as `ar status` shows them. */
+	ar_summary_compute(&sum, r, n, direction, h && h->has_baseline,
+	                   h ? h->baseline : 0.0);
 
 	ar_buf_printf(&b, "# autoresearch: %s\n\n",
 	              h && h->tag ? h->tag : "(untagged)");
@@ -1132,10 +1158,8 @@ int ar_ledger_dashboard(const char *dir, const struct ar_ledger_header *h,
 	ar_buf_printf(&b, "- **Metric:** %s (%s is better)\n",
 	              h && h->metric_name ? h->metric_name : "metric",
 	              direction == AR_LOWER_IS_BETTER ? "lower" : "higher");
-	md_summary(&b, direction, has_base,
-	           base >= 0 ? r[base].score : (has_base ? h->baseline : 0.0),
-	           best >= 0 ? &r[best] : NULL);
-	md_counts(&b, r, n);
+	md_summary(&b, &sum, r);
+	md_counts(&b, &sum);
 	if (n && r[n - 1].timestamp)
 		ar_buf_printf(&b, "- **Last experiment:** #%ld at %s\n",
 		              r[n - 1].iteration, r[n - 1].timestamp);
@@ -1144,6 +1168,7 @@ int ar_ledger_dashboard(const char *dir, const struct ar_ledger_header *h,
 	rc = ar_file_write_atomic(path, b.ptr, b.len);
 	if (rc < 0)
 		rc = ar_error_prefix(rc, "writing %s", path);
+	ar_summary_release(&sum);
 	ar_buf_release(&b);
 	free(path);
 	return rc;

@@ -52,6 +52,21 @@ struct ar_result {
 	struct ar_value *values; /* composite metric parts */
 	size_t nvalues;
 	int lines_added, lines_removed;
+	char *agent;            /* the proposer that made it, NULL for `ar step` */
+	int has_agent_cost;     /* the proposer reported its cost */
+	double agent_cost_usd;
+	double agent_s;         /* the proposer's wall time; 0 when none */
+	/* Repeated runs (repeats: k or auto; stats.h).  NULL/0 with repeats: 1,
+	 * and then none of these is written. */
+	double *samples;        /* every run's metric; score is their aggregate */
+	size_t nsamples;
+	int has_spread;         /* two samples or more */
+	double spread;          /* their standard deviation */
+	int has_p_value;        /* compared with the best by Welch's t-test */
+	double p_value;         /* one-sided: "not better than the best" */
+	double effect;          /* improvement over the best, metric units, > 0 better */
+	double *best_samples;   /* the best's samples it was compared with */
+	size_t nbest_samples;
 };
 
 void ar_result_release(struct ar_result *r);

@@ -1,12 +1,14 @@
 /*
  * main.c - `ar`'s entry point: global options, then one command from the
- * table below.  Bare `ar` will become the zero-config loop.
+ * table below.  Bare `ar`, `ar --max 5` and the one-line form
+ * `ar "minimize X" CMD FILES` are `ar run`.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
 #include "git.h"
+#include "objective.h"
 #include "proc.h"
 
 struct ar_command {
@@ -19,21 +21,26 @@ static const struct ar_command commands[] = {
 	{ "init", cmd_init, "start or resume a session on branch autoresearch/<tag>" },
 	{ "baseline", cmd_baseline, "run the unmodified branch tip as the baseline" },
 	{ "step", cmd_step, "turn the working tree's change into one recorded experiment" },
-	{ "run", cmd_not_implemented, "the autonomous loop (not implemented yet)" },
+	{ "run", cmd_run, "the autonomous loop (also bare `ar`, and `ar \"minimize X\" CMD FILES`)" },
 	{ "detect", cmd_detect, "show each adapter's score for this repository" },
 	{ "adapters", cmd_adapters, "list the adapters found and where" },
 	{ "config", cmd_config, "show the effective configuration and its origins" },
-	{ "status", cmd_not_implemented, "session dashboard (not implemented yet)" },
-	{ "results", cmd_not_implemented, "table of experiments (not implemented yet)" },
-	{ "show", cmd_not_implemented, "one experiment in detail (not implemented yet)" },
+	{ "status", cmd_status, "the session at a glance: progress, best, recent experiments" },
+	{ "results", cmd_results, "every experiment as a table (or --json)" },
+	{ "show", cmd_show, "one experiment: metric, diff, log; --apply brings it back" },
+	{ "analyze", cmd_analyze, "write autoresearch-<tag>-analysis.md: what worked, what did not" },
+	{ "plot", cmd_plot, "draw the progress chart as SVG" },
+	{ "calibrate", cmd_calibrate, "measure the metric's noise; advise min_delta and repeats" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 static void usage(FILE *f)
 {
 	fputs("usage: ar [-C DIR] [--plugin-dir DIR] [-c KEY=VALUE] [--adapter NAME]\n"
-	      "          <command> [options]\n"
-	      "       ar --version | --help\n\ncommands:\n", f);
+	      "          [<command>] [options]\n"
+	      "       ar \"minimize METRIC\" \"COMMAND\" FILES...   (the one-line form)\n"
+	      "       ar --version | --help\n\n"
+	      "Bare `ar` detects the project and runs the loop (`ar run`).\n\ncommands:\n", f);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "    %-10s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n`ar <command> --help` describes a command's options.\n", f);
@@ -55,11 +62,14 @@ static int parse_global(int argc, char **argv, struct ar_cli *cli)
 			usage(stdout);
 			return -AR_EXIT_OK - 100;
 		}
-		if (!next) {
-			fprintf(stderr, "ar: unknown option or missing value: '%s'\n", a);
+		if (!next && (!strcmp(a, "-C") || !strcmp(a, "--plugin-dir") ||
+		              !strcmp(a, "-c") || !strcmp(a, "--adapter"))) {
+			fprintf(stderr, "ar: option '%s' needs a value\n", a);
 			usage(stderr);
 			return -AR_EXIT_USAGE - 100;
 		}
+		if (!next)
+			break;
 		if (!strcmp(a, "-C"))
 			cli->dir = next;
 		else if (!strcmp(a, "--plugin-dir"))
@@ -68,18 +78,31 @@ static int parse_global(int argc, char **argv, struct ar_cli *cli)
 			ar_strvec_push(&cli->overrides, next);
 		else if (!strcmp(a, "--adapter"))
 			cli->adapter = next;
-		else {
-			fprintf(stderr, "ar: unknown option '%s'\n", a);
-			usage(stderr);
-			return -AR_EXIT_USAGE - 100;
-		}
+		else
+			break; /* bare `ar --max 5`: the loop's options */
 		i++;
 	}
 	return i;
 }
 
+/* Bare `ar [options]` and the one-line form are `ar run`. */
+static int run_implicit(int argc, char **argv, struct ar_cli *cli)
+{
+	char **args = ar_xcalloc((size_t)argc + 2, sizeof(char *));
+	int rc;
+
+	args[0] = (char *)"run";
+	for (int i = 0; i < argc; i++)
+		args[i + 1] = argv[i];
+	rc = cmd_run(argc + 1, args, cli);
+	free(args);
+	return rc;
+}
+
 static int dispatch(int argc, char **argv, struct ar_cli *cli)
 {
+	if (argc == 0 || argv[0][0] == '-' || ar_objective_is(argv[0]))
+		return run_implicit(argc, argv, cli);
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (!strcmp(argv[0], commands[i].name))
 			return commands[i].fn(argc, argv, cli);
@@ -103,12 +126,7 @@ int main(int argc, char **argv)
 		ar_strvec_pushf(&cli.overrides, "adapter=%s", cli.adapter);
 	ar_proc_setup();
 	ar_git_init();
-	if (i >= argc) {
-		usage(stderr);
-		rc = AR_EXIT_USAGE;
-	} else {
-		rc = dispatch(argc - i, argv + i, &cli);
-	}
+	rc = dispatch(argc - i, argv + i, &cli);
 	ar_git_shutdown();
 done:
 	ar_strvec_release(&cli.plugin_dirs);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include "engine.h"
+#include "engine_repeat.h"
 #include "session_state.h"
 
 static const char *const ar_excludes[] = {
@@ -183,6 +184,8 @@ static int load_ledger(struct ar_session *s)
 		s->has_best = 1;
 		s->best = r[i].score;
 		s->best_iteration = r[i].iteration;
+		ar_best_samples_set(s, r[i].samples, r[i].nsamples, r[i].score,
+		                    r[i].iteration);
 	}
 	ar_ledger_results_free(r, n);
 	return 0;
@@ -222,7 +225,9 @@ int ar_session_open(struct ar_session *s, struct ar_workspace *ws)
 		return err;
 	if ((err = ar_repo_head(ws->repo, s->best_commit)) < 0)
 		return err;
-	return ar_session_recover(s);
+	if ((err = ar_session_recover(s)) < 0)
+		return err;
+	return ar_best_samples_load(s);
 }
 
 void ar_session_release(struct ar_session *s)
@@ -238,5 +243,6 @@ void ar_session_release(struct ar_session *s)
 	ar_strvec_release(&s->notes);
 	ar_session_state_release(s);
 	free(s->guard_names);
+	free(s->best_samples);
 	memset(s, 0, sizeof(*s));
 }

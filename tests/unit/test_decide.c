@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <math.h>
 #include <string.h>
 #include "engine.h"
 
@@ -89,6 +90,41 @@ static void test_simplicity(void **state)
 	assert_string_equal(ar_decide(&in), AR_ST_DISCARD);
 }
 
+static void test_significance_under_noise(void **state)
+{
+	(void)state;
+	/* Better, but Welch's p above alpha: discarded as possible noise. */
+	struct ar_decision_in in = lower(1.0, 0.9);
+	in.use_test = 1;
+	in.alpha = 0.05;
+	in.p_value = 0.2;
+	assert_int_equal(ar_decide_would_keep(&in), 0);
+	assert_string_equal(ar_decide(&in), AR_ST_DISCARD);
+	in.p_value = 0.05; /* at alpha: rejected, kept */
+	assert_string_equal(ar_decide(&in), AR_ST_KEEP);
+	in.p_value = 0.001;
+	assert_string_equal(ar_decide(&in), AR_ST_KEEP);
+	/* A significant gain still has to clear min_delta... */
+	in.min_delta = 0.2;
+	assert_string_equal(ar_decide(&in), AR_ST_DISCARD);
+	/* ...and the verdicts before the comparison come first. */
+	in.min_delta = 0;
+	in.guard_failed = 1;
+	assert_string_equal(ar_decide(&in), AR_ST_GUARD_FAIL);
+	in.guard_failed = 0;
+	in.checks_failed = 1;
+	assert_string_equal(ar_decide(&in), AR_ST_CHECKS_FAILED);
+	/* Without use_test the p-value is not consulted. */
+	in = lower(1.0, 0.9);
+	in.p_value = 0.9;
+	in.alpha = 0.05;
+	assert_string_equal(ar_decide(&in), AR_ST_KEEP);
+	/* A NaN p-value is never significant. */
+	in.use_test = 1;
+	in.p_value = NAN;
+	assert_string_equal(ar_decide(&in), AR_ST_DISCARD);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -96,6 +132,7 @@ int main(void)
 		cmocka_unit_test(test_direction),
 		cmocka_unit_test(test_min_delta_absolute_and_relative),
 		cmocka_unit_test(test_simplicity),
+		cmocka_unit_test(test_significance_under_noise),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
