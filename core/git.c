@@ -8,13 +8,20 @@
  *
  * Committing and resetting touch only the paths they are given: the new
  * tree is the parent's tree with those entries replaced (git_tree_create_
- * updated), and only those index entries are rewritten, so the cost does
- * not grow with the size of the repository.
+ * updated), and only those index entries are rewritten (libgit2 still
+ * writes the whole index file, once per operation).  The status of the
+ * work tree is read from the index file directly, with its stat data and
+ * cached tree (see "fast status"), and diffs between commits read only the
+ * subtrees that differ.  bench/overhead measures all of it.
  */
 #include "git.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -490,6 +497,813 @@ int ar_repo_is_ancestor(ar_repo *repo, const char *ancestor, const char *oid)
 	return err;
 }
 
+/* ---------------------------------------------------------- fast status */
+
+/*
+ * ar_repo_changed_paths and ar_repo_dirty_tracked read the index file
+ * themselves instead of asking git_status_list_new: libgit2 checksums the
+ * whole index, compares every entry of HEAD's tree with it and builds a
+ * diff, which in a 50,000-file repository costs several times the lstat()
+ * of every file that the answer really needs.  Read here: the entries
+ * (index versions 2 to 4, checksum not verified) and the cached tree (the
+ * TREE extension), whose valid subtrees equal to HEAD's are skipped whole.
+ * Work tree files are compared with their entries' stat data as libgit2's
+ * status does, and hashed (through the attribute filters) only when that
+ * is inconclusive.  An index this does not handle - conflicts, a sparse or
+ * split index, assume-valid, skip-worktree or intent-to-add entries - and a
+ * case-insensitive or symlink-less repository or an unborn branch go to
+ * libgit2's status (SCAN_FALLBACK).
+ */
+#define SCAN_FALLBACK 1
+#define IX_MODE_LINK 0120000u
+#define IX_MODE_GITLINK 0160000u
+#define IX_MODE_TYPE 0170000u
+
+struct ix_entry {
+	size_t off, len;      /* the path: ix->base + off, NUL-terminated */
+	uint32_t ctime_s, ctime_ns, mtime_s, mtime_ns, ino, mode, uid, gid, size;
+	git_oid id;
+};
+
+struct ix_tree {              /* one node of the TREE extension */
+	const char *name;     /* path component, into the file ("" at root) */
+	size_t name_len;
+	long count;           /* entries it covers; -1 when invalidated */
+	size_t nsub;
+	struct ix_tree *sub;  /* children (owned) */
+	git_oid id;
+};
+
+struct ix {
+	char *data;           /* the index file (owned) */
+	size_t len;
+	const char *base;     /* paths: data (v2, v3) or arena.ptr (v4) */
+	ar_buf arena;
+	struct ix_entry *e;   /* sorted by path (owned) */
+	size_t n;
+	struct ix_tree *tree; /* NULL without a TREE extension (owned) */
+	struct timespec mtime;/* of the index file: newer entries are racy */
+};
+
+struct scan {
+	ar_repo *repo;
+	struct ix ix;
+	ar_strvec found;      /* paths, in any order, maybe repeated */
+	int filemode, trust_ctime;
+};
+
+#define IX_PATH(ix, e) ((ix)->base + (e)->off)
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+static void ix_tree_free(struct ix_tree *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->nsub; i++)
+		ix_tree_free(&t->sub[i]);
+	free(t->sub);
+}
+
+static void ix_release(struct ix *ix)
+{
+	ix_tree_free(ix->tree);
+	free(ix->tree);
+	free(ix->e);
+	free(ix->data);
+	ar_buf_release(&ix->arena);
+}
+
+/* A decimal number ending at `stop`; advances *p past the stop byte. */
+static int ix_number(const char **p, const char *end, char stop, long *out)
+{
+	const char *q = *p;
+	int neg = q < end && *q == '-';
+	long v = 0;
+
+	q += neg;
+	if (q >= end || *q < '0' || *q > '9')
+		return -1;
+	while (q < end && *q >= '0' && *q <= '9' && v < 100000000L)
+		v = v * 10 + (*q++ - '0');
+	if (q >= end || *q != stop)
+		return -1;
+	*p = q + 1;
+	*out = neg ? -v : v;
+	return 0;
+}
+
+/* One node of the TREE extension and its children, from *p. */
+static int ix_tree_node(const char **p, const char *end, struct ix_tree *t,
+                        int depth)
+{
+	const char *nul = memchr(*p, '\0', (size_t)(end - *p));
+	long nsub;
+
+	if (!nul || depth > 4096)
+		return -1;
+	t->name = *p;
+	t->name_len = (size_t)(nul - *p);
+	*p = nul + 1;
+	if (ix_number(p, end, ' ', &t->count) < 0 ||
+	    ix_number(p, end, '\n', &nsub) < 0 || nsub < 0 ||
+	    nsub > end - *p)
+		return -1;
+	if (t->count >= 0) {
+		if (end - *p < GIT_OID_RAWSZ)
+			return -1;
+		git_oid_fromraw(&t->id, (const unsigned char *)*p);
+		*p += GIT_OID_RAWSZ;
+	}
+	t->sub = ar_xcalloc((size_t)nsub + 1, sizeof(*t->sub));
+	for (long i = 0; i < nsub; i++) {
+		if (ix_tree_node(p, end, &t->sub[i], depth + 1) < 0)
+			return -1;
+		t->nsub++;
+	}
+	return 0;
+}
+
+/* The extensions after the entries: TREE is read, other optional ones
+ * skipped, a required one ("link", "sdir") means SCAN_FALLBACK. */
+static int ix_extensions(struct ix *ix, size_t pos)
+{
+	const unsigned char *d = (const unsigned char *)ix->data;
+	size_t end = ix->len - GIT_OID_RAWSZ, size;
+	const char *p;
+
+	while (pos + 8 <= end) {
+		size = be32(d + pos + 4);
+		if (size > end - pos - 8)
+			return SCAN_FALLBACK;
+		if (d[pos] >= 'a' && d[pos] <= 'z')
+			return SCAN_FALLBACK;
+		if (!memcmp(d + pos, "TREE", 4) && size && !ix->tree) {
+			p = ix->data + pos + 8;
+			ix->tree = ar_xcalloc(1, sizeof(*ix->tree));
+			if (ix_tree_node(&p, p + size, ix->tree, 0) < 0)
+				return SCAN_FALLBACK;
+		}
+		pos += 8 + size;
+	}
+	return 0;
+}
+
+/* Varint of index version 4 (the bytes to drop from the previous path). */
+static int ix_varint(const unsigned char **p, const unsigned char *end,
+                     size_t *out)
+{
+	size_t v;
+	unsigned char c;
+
+	if (*p >= end)
+		return -1;
+	c = *(*p)++;
+	v = c & 127;
+	while (c & 128) {
+		if (*p >= end || v > (SIZE_MAX >> 8))
+			return -1;
+		c = *(*p)++;
+		v = ((v + 1) << 7) | (c & 127);
+	}
+	*out = v;
+	return 0;
+}
+
+/* The path of entry e at *pos (just past its fixed part); moves *pos past
+ * the entry. */
+static int ix_path(struct ix *ix, uint32_t version, size_t start, size_t *pos,
+                   struct ix_entry *e, const struct ix_entry *prev)
+{
+	const unsigned char *d = (const unsigned char *)ix->data;
+	const unsigned char *p = d + *pos, *end = d + ix->len - GIT_OID_RAWSZ;
+	const unsigned char *nul;
+	size_t drop = 0, keep;
+
+	if (version == 4 && ix_varint(&p, end, &drop) < 0)
+		return SCAN_FALLBACK;
+	if (!(nul = memchr(p, '\0', (size_t)(end - p))))
+		return SCAN_FALLBACK;
+	if (version != 4) {
+		e->off = *pos;
+		e->len = (size_t)(nul - p);
+		*pos = start + ((*pos - start + e->len + 8) & ~(size_t)7);
+		return *pos <= ix->len - GIT_OID_RAWSZ ? 0 : SCAN_FALLBACK;
+	}
+	if (drop > (prev ? prev->len : 0))
+		return SCAN_FALLBACK;
+	keep = (prev ? prev->len : 0) - drop;
+	ar_buf_grow(&ix->arena, keep + (size_t)(nul - p) + 1);
+	e->off = ix->arena.len;
+	if (keep)
+		memmove(ix->arena.ptr + e->off, ix->arena.ptr + prev->off, keep);
+	ix->arena.len += keep;
+	ar_buf_add(&ix->arena, p, (size_t)(nul - p) + 1);
+	e->len = ix->arena.len - 1 - e->off;
+	*pos = (size_t)(nul + 1 - d);
+	return 0;
+}
+
+/* Entry i at *pos. */
+static int ix_entry_at(struct ix *ix, uint32_t version, size_t *pos, size_t i)
+{
+	const unsigned char *d = (const unsigned char *)ix->data + *pos;
+	struct ix_entry *e = &ix->e[i];
+	size_t start = *pos, fixed = 62;
+	unsigned flags;
+
+	if (ix->len - GIT_OID_RAWSZ - *pos < 64)
+		return SCAN_FALLBACK;
+	e->ctime_s = be32(d);
+	e->ctime_ns = be32(d + 4);
+	e->mtime_s = be32(d + 8);
+	e->mtime_ns = be32(d + 12);
+	e->ino = be32(d + 20);
+	e->mode = be32(d + 24);
+	e->uid = be32(d + 28);
+	e->gid = be32(d + 32);
+	e->size = be32(d + 36);
+	git_oid_fromraw(&e->id, d + 40);
+	flags = (unsigned)d[60] << 8 | d[61];
+	/* assume-valid, a conflict stage, or (v3+) extended flags:
+	 * skip-worktree and intent-to-add. */
+	if (flags & 0xb000u)
+		return SCAN_FALLBACK;
+	if (flags & 0x4000u) {
+		if (version < 3 || (d[62] & 0x60u))
+			return SCAN_FALLBACK;
+		fixed = 64;
+	}
+	*pos += fixed;
+	return ix_path(ix, version, start, pos, e, i ? &ix->e[i - 1] : NULL);
+}
+
+/* 1 when a sorts before b (git's index order: bytes, shorter first). */
+static int ix_before(const struct ix *ix, const struct ix_entry *a,
+                     const struct ix_entry *b)
+{
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(IX_PATH(ix, a), IX_PATH(ix, b), n);
+
+	return c < 0 || (c == 0 && a->len < b->len);
+}
+
+/* Read and parse gitdir/index into *ix.  SCAN_FALLBACK when absent or not
+ * something this reader handles. */
+static int ix_read(struct ix *ix, const char *gitdir)
+{
+	char *path = ar_path_join(gitdir, "index");
+	struct stat st;
+	uint32_t version;
+	size_t pos = 12, i;
+	int err = SCAN_FALLBACK;
+
+	memset(ix, 0, sizeof(*ix));
+	if (stat(path, &st) != 0 ||
+	    ar_file_read(path, (size_t)1 << 31, &ix->data, &ix->len) < 0)
+		goto done;
+	ix->mtime = st.st_mtim;
+	if (ix->len < 12 + GIT_OID_RAWSZ || memcmp(ix->data, "DIRC", 4))
+		goto done;
+	version = be32((const unsigned char *)ix->data + 4);
+	ix->n = be32((const unsigned char *)ix->data + 8);
+	if (version < 2 || version > 4 || ix->n > ix->len / 32)
+		goto done;
+	ix->e = ar_xcalloc(ix->n + 1, sizeof(*ix->e));
+	for (i = 0; i < ix->n; i++) {
+		if (ix_entry_at(ix, version, &pos, i) != 0)
+			goto done;
+		ix->base = version == 4 ? ix->arena.ptr : ix->data;
+		if (i && !ix_before(ix, &ix->e[i - 1], &ix->e[i]))
+			goto done;
+	}
+	if (!ix->base)
+		ix->base = "";
+	err = ix_extensions(ix, pos);
+done:
+	if (err)
+		ar_error_clear(); /* libgit2's status will say what is wrong */
+	free(path);
+	return err;
+}
+
+/* First entry in [lo, hi) whose path does not sort before key[0..len). */
+static size_t ix_lower(const struct ix *ix, size_t lo, size_t hi,
+                       const char *key, size_t len)
+{
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct ix_entry *e = &ix->e[mid];
+		int c = memcmp(IX_PATH(ix, e), key, e->len < len ? e->len : len);
+
+		if (c < 0 || (c == 0 && e->len < len))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* End of the entries from lo on that lie under directory path[0..n). */
+static size_t ix_dir_end(const struct ix *ix, size_t lo, size_t hi,
+                         const char *path, size_t n)
+{
+	char *key = ar_xstrndup(path, n + 1);
+	size_t end;
+
+	key[n] = '/' + 1; /* just past every "path/..." */
+	end = ix_lower(ix, lo, hi, key, n + 1);
+	free(key);
+	return end;
+}
+
+static int is_gitlink(const struct ix_entry *e)
+{
+	return (e->mode & IX_MODE_TYPE) == IX_MODE_GITLINK;
+}
+
+/* Index name ip[0..il) (a directory when idir) against a tree entry, in
+ * git's tree order (a directory sorts as if its name ended in '/'). */
+static int name_cmp(const char *ip, size_t il, int idir, const git_tree_entry *te)
+{
+	const char *tn = git_tree_entry_name(te);
+	size_t tl = strlen(tn), n = il < tl ? il : tl;
+	int c = memcmp(ip, tn, n);
+	unsigned a, b;
+
+	if (c)
+		return c;
+	a = n < il ? (unsigned char)ip[n] : idir ? '/' : 0;
+	b = n < tl ? (unsigned char)tn[n] :
+	    git_tree_entry_type(te) == GIT_OBJECT_TREE ? '/' : 0;
+	return (a > b) - (a < b);
+}
+
+/* The cached tree of child directory name[0..len) of t, or NULL. */
+static const struct ix_tree *cache_child(const struct ix_tree *t,
+                                         const char *name, size_t len,
+                                         size_t *hint)
+{
+	for (size_t k = 0; t && k < t->nsub; k++) {
+		size_t i = (*hint + k) % t->nsub;
+		if (t->sub[i].name_len == len && !memcmp(t->sub[i].name, name, len)) {
+			*hint = i + 1;
+			return &t->sub[i];
+		}
+	}
+	return NULL;
+}
+
+struct gone_walk {
+	ar_strvec *found;
+	const char *prefix;
+};
+
+static int push_gone(const char *root, const git_tree_entry *te, void *payload)
+{
+	struct gone_walk *w = payload;
+
+	if (git_tree_entry_type(te) == GIT_OBJECT_BLOB)
+		ar_strvec_pushf(w->found, "%s%s%s", w->prefix, root,
+		                git_tree_entry_name(te));
+	return 0;
+}
+
+/* Tree entry te (under prefix) has no index entry: every file of it is
+ * staged for deletion. */
+static int staged_gone(struct scan *s, const git_tree_entry *te,
+                       const char *prefix)
+{
+	char *dir;
+	git_tree *sub = NULL;
+	struct gone_walk w = { &s->found, NULL };
+	int err;
+
+	if (git_tree_entry_type(te) == GIT_OBJECT_BLOB)
+		ar_strvec_pushf(&s->found, "%s%s", prefix, git_tree_entry_name(te));
+	if (git_tree_entry_type(te) != GIT_OBJECT_TREE)
+		return 0;
+	if (git_tree_lookup(&sub, s->repo->git, git_tree_entry_id(te)) < 0)
+		return SCAN_FALLBACK;
+	dir = ar_xprintf("%s%s/", prefix, git_tree_entry_name(te));
+	w.prefix = dir;
+	err = git_tree_walk(sub, GIT_TREEWALK_PRE, push_gone, &w) < 0 ?
+	      SCAN_FALLBACK : 0;
+	free(dir);
+	git_tree_free(sub);
+	return err;
+}
+
+static int staged_walk(struct scan *s, git_tree *tree, const char *prefix,
+                       size_t lo, size_t hi, const struct ix_tree *cache);
+
+/* Directory group [lo, hi) (named name[0..len) under prefix) against the
+ * tree entry te of the same name. */
+static int staged_dir(struct scan *s, const git_tree_entry *te,
+                      const char *prefix, const char *name, size_t len,
+                      size_t lo, size_t hi, const struct ix_tree *cache,
+                      size_t *hint)
+{
+	const struct ix_tree *c = cache_child(cache, name, len, hint);
+	git_tree *sub = NULL;
+	char *dir;
+	int err;
+
+	if (c && c->count >= 0 && (size_t)c->count == hi - lo &&
+	    git_oid_equal(&c->id, git_tree_entry_id(te)))
+		return 0; /* the index's cached tree says: same as HEAD */
+	if (git_tree_lookup(&sub, s->repo->git, git_tree_entry_id(te)) < 0)
+		return SCAN_FALLBACK;
+	dir = ar_xprintf("%s%.*s/", prefix, (int)len, name);
+	err = staged_walk(s, sub, dir, lo, hi, c);
+	free(dir);
+	git_tree_free(sub);
+	return err;
+}
+
+static void staged_file(struct scan *s, const struct ix_entry *e,
+                        const git_tree_entry *te)
+{
+	if (is_gitlink(e) || git_tree_entry_type(te) == GIT_OBJECT_COMMIT)
+		return; /* submodules are left out */
+	if (!git_oid_equal(&e->id, git_tree_entry_id(te)) ||
+	    e->mode != (uint32_t)git_tree_entry_filemode(te))
+		ar_strvec_push(&s->found, IX_PATH(&s->ix, e));
+}
+
+/* HEAD's tree (at prefix) against index entries [lo, hi): what is staged. */
+static int staged_walk(struct scan *s, git_tree *tree, const char *prefix,
+                       size_t lo, size_t hi, const struct ix_tree *cache)
+{
+	size_t plen = strlen(prefix), i = lo, j = 0, hint = 0;
+	size_t nt = git_tree_entrycount(tree);
+	int err = 0;
+
+	while (err == 0 && (i < hi || j < nt)) {
+		const git_tree_entry *te = j < nt ? git_tree_entry_byindex(tree, j) : NULL;
+		const struct ix_entry *e = i < hi ? &s->ix.e[i] : NULL;
+		const char *ip = e ? IX_PATH(&s->ix, e) + plen : "";
+		size_t il = strcspn(ip, "/"), k = i + 1;
+		int idir = ip[il] == '/';
+		int c = !e ? 1 : !te ? -1 : name_cmp(ip, il, idir, te);
+
+		if (e && idir)
+			k = ix_dir_end(&s->ix, i, hi, IX_PATH(&s->ix, e), plen + il);
+		if (c > 0) {
+			err = staged_gone(s, te, prefix);
+			j++;
+			continue;
+		}
+		if (c < 0) { /* only in the index: staged additions */
+			for (; i < k; i++)
+				if (!is_gitlink(&s->ix.e[i]))
+					ar_strvec_push(&s->found, IX_PATH(&s->ix, &s->ix.e[i]));
+			continue;
+		}
+		if (idir)
+			err = staged_dir(s, te, prefix, ip, il, i, k, cache, &hint);
+		else
+			staged_file(s, e, te);
+		i = k;
+		j++;
+	}
+	return err;
+}
+
+/* What the work tree says about entry e: 0 as in the index, 1 changed,
+ * 2 only the content can tell (libgit2's status makes the same calls). */
+static int wd_state(const struct scan *s, const struct ix_entry *e,
+                    const char *full)
+{
+	const struct timespec *ixt = &s->ix.mtime;
+	struct stat st;
+	uint32_t mode;
+
+	if (is_gitlink(e))
+		return 0;
+	if (lstat(full, &st) != 0)
+		return 1;
+	if (S_ISLNK(st.st_mode))
+		mode = IX_MODE_LINK;
+	else if (!S_ISREG(st.st_mode))
+		return 1; /* now a directory, or something stranger */
+	else if (!s->filemode && (e->mode & IX_MODE_TYPE) == 0100000u)
+		mode = e->mode;
+	else
+		mode = (st.st_mode & S_IXUSR) ? 0100755u : 0100644u;
+	if (mode != e->mode)
+		return 1;
+	if ((uint32_t)st.st_size != e->size)
+		return e->size == 0 ? 2 : 1;
+	if ((uint32_t)st.st_mtim.tv_sec != e->mtime_s ||
+	    (uint32_t)st.st_mtim.tv_nsec != e->mtime_ns ||
+	    (s->trust_ctime && ((uint32_t)st.st_ctim.tv_sec != e->ctime_s ||
+	                        (uint32_t)st.st_ctim.tv_nsec != e->ctime_ns)) ||
+	    (uint32_t)st.st_ino != e->ino || (uint32_t)st.st_uid != e->uid ||
+	    (uint32_t)st.st_gid != e->gid)
+		return 2;
+	/* Racy: the file may have changed in the instant the index was
+	 * written; its stat data cannot tell. */
+	if (e->mtime_s > (uint32_t)ixt->tv_sec ||
+	    (e->mtime_s == (uint32_t)ixt->tv_sec &&
+	     e->mtime_ns >= (uint32_t)ixt->tv_nsec))
+		return 2;
+	return 0;
+}
+
+/* 1 when the work tree file full (rel in the repository) hashes to e's
+ * blob, through the attribute filters as git would add it. */
+static int wd_same_content(struct scan *s, const struct ix_entry *e,
+                           const char *full, const char *rel)
+{
+	char link[PATH_MAX];
+	struct stat st;
+	git_oid id;
+	ssize_t n;
+
+	if (lstat(full, &st) != 0)
+		return 0;
+	if (S_ISLNK(st.st_mode)) {
+		n = readlink(full, link, sizeof(link));
+		if (n < 0 || (size_t)n >= sizeof(link) ||
+		    git_odb_hash(&id, link, (size_t)n, GIT_OBJECT_BLOB) < 0)
+			goto differs;
+	} else if (git_repository_hashfile(&id, s->repo->git, full,
+	                                   GIT_OBJECT_BLOB, rel) < 0) {
+		goto differs;
+	}
+	return git_oid_equal(&id, &e->id);
+differs:
+	git_error_clear();
+	return 0;
+}
+
+/* wd_state of entries [from, to): one share of the work, maybe on a
+ * thread of its own (it only reads the scan and the file system). */
+struct wd_job {
+	const struct scan *s;
+	size_t from, to;
+	unsigned char *state;
+};
+
+static void *wd_job_run(void *arg)
+{
+	struct wd_job *j = arg;
+	const struct scan *s = j->s;
+	ar_buf full = AR_BUF_INIT;
+	size_t rootlen;
+
+	ar_buf_adds(&full, s->repo->root);
+	ar_buf_addch(&full, '/');
+	rootlen = full.len;
+	for (size_t i = j->from; i < j->to; i++) {
+		full.len = rootlen;
+		ar_buf_add(&full, IX_PATH(&s->ix, &s->ix.e[i]), s->ix.e[i].len);
+		j->state[i] = (unsigned char)wd_state(s, &s->ix.e[i], full.ptr);
+	}
+	ar_buf_release(&full);
+	return NULL;
+}
+
+/* wd_state of every entry, into state[]: the lstat() of every tracked
+ * file is most of a scan's time, so a large index is shared among up to
+ * WD_JOBS threads (one per CPU). */
+#define WD_JOBS 4
+#define WD_JOB_MIN 2048 /* entries: below this a thread is not worth it */
+static void wd_states(const struct scan *s, unsigned char *state)
+{
+	struct wd_job jobs[WD_JOBS];
+	pthread_t tid[WD_JOBS];
+	int started[WD_JOBS] = { 0 };
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = s->ix.n, k, njobs = n / WD_JOB_MIN;
+
+	if (njobs > (size_t)(cpus > 0 ? cpus : 1))
+		njobs = (size_t)(cpus > 0 ? cpus : 1);
+	if (njobs > WD_JOBS)
+		njobs = WD_JOBS;
+	if (njobs < 1)
+		njobs = 1;
+	for (k = 0; k < njobs; k++)
+		jobs[k] = (struct wd_job){ s, n * k / njobs, n * (k + 1) / njobs, state };
+	for (k = 1; k < njobs; k++)
+		started[k] = pthread_create(&tid[k], NULL, wd_job_run, &jobs[k]) == 0;
+	for (k = 0; k < njobs; k++)
+		if (!started[k])
+			wd_job_run(&jobs[k]); /* this thread's share, or a failed start */
+	for (k = 1; k < njobs; k++)
+		if (started[k])
+			pthread_join(tid[k], NULL);
+}
+
+/* Every index entry against the work tree; the inconclusive ones are
+ * hashed here, on this thread (libgit2 objects are not shared). */
+static void wd_entries(struct scan *s)
+{
+	unsigned char *state = ar_xcalloc(s->ix.n + 1, 1);
+	char *full;
+
+	wd_states(s, state);
+	for (size_t i = 0; i < s->ix.n; i++) {
+		const char *rel = IX_PATH(&s->ix, &s->ix.e[i]);
+
+		if (state[i] == 1) {
+			ar_strvec_push(&s->found, rel);
+		} else if (state[i] == 2) {
+			full = ar_xprintf("%s/%s", s->repo->root, rel);
+			if (!wd_same_content(s, &s->ix.e[i], full, rel))
+				ar_strvec_push(&s->found, rel);
+			free(full);
+		}
+	}
+	free(state);
+}
+
+static int is_ignored(struct scan *s, const char *rel)
+{
+	int ignored = 0;
+
+	if (git_ignore_path_is_ignored(&ignored, s->repo->git, rel) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	return ignored;
+}
+
+/* The type of directory entry d in dir (fd): 'd', 'f' (file or symbolic
+ * link) or 0 (anything else). */
+static int dirent_kind(DIR *dir, const struct dirent *d)
+{
+	struct stat st;
+
+	switch (d->d_type) {
+	case DT_DIR:
+		return 'd';
+	case DT_REG:
+	case DT_LNK:
+		return 'f';
+	case DT_UNKNOWN:
+		break;
+	default:
+		return 0;
+	}
+	if (fstatat(dirfd(dir), d->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0;
+	return S_ISDIR(st.st_mode) ? 'd' :
+	       S_ISREG(st.st_mode) || S_ISLNK(st.st_mode) ? 'f' : 0;
+}
+
+/* 1 when directory rel (ending in '/') is a repository of its own. */
+static int is_nested_repo(struct scan *s, const char *rel)
+{
+	char *git = ar_xprintf("%s/%s.git", s->repo->root, rel);
+	struct stat st;
+	int yes = lstat(git, &st) == 0;
+
+	free(git);
+	return yes;
+}
+
+/* Files under rel (ending in '/', "" for the root) that the index does not
+ * list and that are not ignored; [lo, hi) are the entries under rel. */
+static void walk_dir(struct scan *s, const char *rel, size_t lo, size_t hi)
+{
+	char *full = ar_xprintf("%s/%s", s->repo->root, rel);
+	DIR *dir = opendir(full);
+	struct dirent *d;
+	ar_buf path = AR_BUF_INIT;
+
+	while (dir && (d = readdir(dir)) != NULL) {
+		int kind = dirent_kind(dir, d);
+		size_t k, dlo, dhi;
+
+		if (!kind || !strcmp(d->d_name, ".") || !strcmp(d->d_name, "..") ||
+		    (!*rel && !strcmp(d->d_name, ".git")))
+			continue;
+		ar_buf_clear(&path);
+		ar_buf_adds(&path, rel);
+		ar_buf_adds(&path, d->d_name);
+		k = ix_lower(&s->ix, lo, hi, path.ptr, path.len);
+		if (k < hi && s->ix.e[k].len == path.len &&
+		    !memcmp(IX_PATH(&s->ix, &s->ix.e[k]), path.ptr, path.len) &&
+		    (kind == 'f' || is_gitlink(&s->ix.e[k])))
+			continue; /* tracked: wd_entries judged it */
+		if (kind == 'f') {
+			if (!is_ignored(s, path.ptr))
+				ar_strvec_push(&s->found, path.ptr);
+			continue;
+		}
+		dlo = ix_lower(&s->ix, k, hi, path.ptr, path.len);
+		ar_buf_addch(&path, '/');
+		dhi = dlo < hi ? ix_dir_end(&s->ix, dlo, hi, path.ptr, path.len - 1) : dlo;
+		dlo = ix_lower(&s->ix, dlo, dhi, path.ptr, path.len);
+		if (dlo < dhi)
+			walk_dir(s, path.ptr, dlo, dhi); /* holds tracked files */
+		else if (is_ignored(s, path.ptr))
+			continue;
+		else if (is_nested_repo(s, path.ptr))
+			ar_strvec_push(&s->found, path.ptr);
+		else
+			walk_dir(s, path.ptr, dhi, dhi);
+	}
+	if (dir)
+		closedir(dir);
+	ar_buf_release(&path);
+	free(full);
+}
+
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* core.* settings the scan depends on; SCAN_FALLBACK for a repository
+ * where paths compare without case or links are plain files. */
+static int scan_config(struct scan *s)
+{
+	git_config *cfg = NULL;
+	int ignorecase = 0, symlinks = 1, err = 0;
+
+	s->filemode = 1;
+	s->trust_ctime = 1;
+	if (git_repository_config_snapshot(&cfg, s->repo->git) < 0) {
+		err = SCAN_FALLBACK;
+		goto done;
+	}
+	if (git_config_get_bool(&ignorecase, cfg, "core.ignorecase") < 0)
+		ignorecase = 0;
+	if (git_config_get_bool(&symlinks, cfg, "core.symlinks") < 0)
+		symlinks = 1;
+	if (git_config_get_bool(&s->filemode, cfg, "core.filemode") < 0)
+		s->filemode = 1;
+	if (git_config_get_bool(&s->trust_ctime, cfg, "core.trustctime") < 0)
+		s->trust_ctime = 1;
+	if (ignorecase || !symlinks)
+		err = SCAN_FALLBACK;
+done:
+	git_config_free(cfg);
+	git_error_clear();
+	return err;
+}
+
+/* 1 when the index's cached root tree is valid and is HEAD's tree. */
+static int cache_is_head(const struct ix *ix, const git_tree *head)
+{
+	return ix->tree && ix->tree->count >= 0 &&
+	       (size_t)ix->tree->count == ix->n &&
+	       git_oid_equal(&ix->tree->id, git_tree_id(head));
+}
+
+/* Sorted, without repeats, appended to out. */
+static void found_to(ar_strvec *found, ar_strvec *out)
+{
+	if (found->n)
+		qsort(found->items, found->n, sizeof(char *), cmp_cstr);
+	for (size_t i = 0; i < found->n; i++)
+		if (i == 0 || strcmp(found->items[i - 1], found->items[i]))
+			ar_strvec_push(out, found->items[i]);
+}
+
+/* The fast status: 0 with the paths appended to out, or SCAN_FALLBACK. */
+static int scan_status(ar_repo *repo, int untracked, ar_strvec *out)
+{
+	struct scan s;
+	git_commit *head = NULL;
+	git_tree *tree = NULL;
+	int err;
+
+	memset(&s, 0, sizeof(s));
+	s.repo = repo;
+	if ((err = scan_config(&s)) != 0 ||
+	    (err = ix_read(&s.ix, repo->gitdir)) != 0)
+		goto done;
+	if (git_repository_head_unborn(repo->git) != 0 ||
+	    head_commit(repo, &head) < 0 || git_commit_tree(&tree, head) < 0) {
+		err = SCAN_FALLBACK;
+		goto done;
+	}
+	if (!cache_is_head(&s.ix, tree) &&
+	    (err = staged_walk(&s, tree, "", 0, s.ix.n, s.ix.tree)) != 0)
+		goto done;
+	wd_entries(&s);
+	if (untracked)
+		walk_dir(&s, "", 0, s.ix.n);
+	found_to(&s.found, out);
+done:
+	if (err)
+		ar_error_clear();
+	git_error_clear();
+	ar_strvec_release(&s.found);
+	ix_release(&s.ix);
+	git_tree_free(tree);
+	git_commit_free(head);
+	return err;
+}
+
 /* --------------------------------------------------------------- status */
 
 static int status_paths(ar_repo *repo, unsigned int flags, ar_strvec *out)
@@ -522,6 +1336,8 @@ static int status_paths(ar_repo *repo, unsigned int flags, ar_strvec *out)
 
 int ar_repo_dirty_tracked(ar_repo *repo, ar_strvec *out)
 {
+	if (scan_status(repo, 0, out) == 0)
+		return 0;
 	return status_paths(repo, 0, out);
 }
 
@@ -529,6 +1345,8 @@ int ar_repo_dirty_tracked(ar_repo *repo, ar_strvec *out)
  * tree is harmless, missing it is not. */
 int ar_repo_changed_paths(ar_repo *repo, ar_strvec *out)
 {
+	if (scan_status(repo, 1, out) == 0)
+		return 0;
 	return status_paths(repo, GIT_STATUS_OPT_INCLUDE_UNTRACKED |
 	                    GIT_STATUS_OPT_RECURSE_UNTRACKED_DIRS, out);
 }
@@ -911,9 +1729,12 @@ static int checkout_paths(ar_repo *repo, git_commit *commit,
 	git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
 	if ((err = split_paths(repo, tree, sorted, n, &present, &absent)) < 0)
 		goto done;
+	/* The index is written once, by fix_index: writing it is what costs
+	 * in a large repository (the whole file and its checksum). */
 	opts.checkout_strategy = GIT_CHECKOUT_FORCE |
 	        GIT_CHECKOUT_RECREATE_MISSING |
-	        GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
+	        GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH |
+	        GIT_CHECKOUT_DONT_WRITE_INDEX;
 	opts.paths = present;
 	opts.baseline = tree;
 	/* An empty path list would mean "everything": skip the checkout. */
@@ -1020,20 +1841,94 @@ done:
 	return err;
 }
 
+/* Paths under prefix whose entries differ between trees a and b (either
+ * may be NULL: absent).  Equal subtrees are skipped without being read,
+ * so the cost follows the change, not the size of the repository. */
+static int tree_changes(ar_repo *repo, git_tree *a, git_tree *b,
+                        const char *prefix, ar_strvec *out);
+
+/* One entry's side of a change: ea in a, eb in b (either may be NULL). */
+static int entry_changes(ar_repo *repo, const git_tree_entry *ea,
+                         const git_tree_entry *eb, const char *prefix,
+                         ar_strvec *out)
+{
+	const git_tree_entry *any = ea ? ea : eb;
+	git_tree *ta = NULL, *tb = NULL;
+	char *dir;
+	int err = 0;
+
+	if (ea && eb && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
+	    git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb))
+		return 0;
+	if ((ea && git_tree_entry_type(ea) != GIT_OBJECT_TREE) ||
+	    (eb && git_tree_entry_type(eb) != GIT_OBJECT_TREE))
+		ar_strvec_pushf(out, "%s%s", prefix, git_tree_entry_name(any));
+	if ((ea && git_tree_entry_type(ea) == GIT_OBJECT_TREE &&
+	     (err = git_tree_lookup(&ta, repo->git, git_tree_entry_id(ea))) < 0) ||
+	    (eb && git_tree_entry_type(eb) == GIT_OBJECT_TREE &&
+	     (err = git_tree_lookup(&tb, repo->git, git_tree_entry_id(eb))) < 0)) {
+		err = gfail(err, "reading tree %s%s", prefix, git_tree_entry_name(any));
+		goto done;
+	}
+	if (ta || tb) {
+		dir = ar_xprintf("%s%s/", prefix, git_tree_entry_name(any));
+		err = tree_changes(repo, ta, tb, dir, out);
+		free(dir);
+	}
+done:
+	git_tree_free(ta);
+	git_tree_free(tb);
+	return err;
+}
+
+static int tree_changes(ar_repo *repo, git_tree *a, git_tree *b,
+                        const char *prefix, ar_strvec *out)
+{
+	size_t i = 0, j = 0, na = a ? git_tree_entrycount(a) : 0;
+	size_t nb = b ? git_tree_entrycount(b) : 0;
+	int err = 0;
+
+	while (err == 0 && (i < na || j < nb)) {
+		const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
+		const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+		int c = !ea ? 1 : !eb ? -1 : git_tree_entry_cmp(ea, eb);
+
+		/* Both orders are git's (a directory sorts as "name/"), so a
+		 * file and a directory of the same name are two entries. */
+		err = entry_changes(repo, c <= 0 ? ea : NULL, c >= 0 ? eb : NULL,
+		                    prefix, out);
+		i += c <= 0;
+		j += c >= 0;
+	}
+	return err;
+}
+
+/* The diff between two commits, limited to the paths that differ (the
+ * same deltas as a whole-tree diff, without reading equal subtrees). */
 static int diff_commits(ar_repo *repo, const char *old_oid,
                         const char *new_oid, git_diff **out)
 {
 	git_tree *a = NULL, *b = NULL;
+	git_diff_options opts;
+	ar_strvec paths = AR_STRVEC_INIT;
 	int err;
 
 	*out = NULL;
+	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
 	if ((err = lookup_tree(repo, old_oid, &a)) < 0 ||
-	    (err = lookup_tree(repo, new_oid, &b)) < 0)
+	    (err = lookup_tree(repo, new_oid, &b)) < 0 ||
+	    (err = tree_changes(repo, a, b, "", &paths)) < 0)
 		goto done;
-	err = git_diff_tree_to_tree(out, repo->git, a, b, NULL);
+	opts.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
+	opts.pathspec.strings = paths.items;
+	opts.pathspec.count = paths.n;
+	/* No path differs: an empty pathspec would mean every path, so diff a
+	 * tree with itself. */
+	err = git_diff_tree_to_tree(out, repo->git, paths.n ? a : b, b, &opts);
 	if (err < 0)
 		err = gfail(err, "diffing %.7s..%.7s", old_oid, new_oid);
 done:
+	ar_strvec_release(&paths);
 	git_tree_free(a);
 	git_tree_free(b);
 	return err;
@@ -1237,4 +2132,48 @@ int ar_repo_tree_paths(ar_repo *repo, const char *oid, ar_strvec *out)
 	if (err < 0)
 		return gfail(err, "listing the files of commit %s", oid);
 	return 0;
+}
+
+/* ---- applying a change to the work tree --------------------------------- */
+
+struct apply_filter {
+	const ar_strvec *globs; /* NULL or empty: every path */
+	ar_strvec touched;
+};
+
+static int apply_delta(const git_diff_delta *delta, void *payload)
+{
+	struct apply_filter *f = payload;
+	const char *path = delta->new_file.path ? delta->new_file.path
+	                                        : delta->old_file.path;
+
+	if (f->globs && f->globs->n && !ar_glob_match_any(f->globs, path) &&
+	    !(delta->old_file.path && ar_glob_match_any(f->globs, delta->old_file.path)))
+		return 1; /* skip this file */
+	ar_strvec_push(&f->touched, path);
+	return 0;
+}
+
+int ar_repo_apply_workdir(ar_repo *repo, const char *old_oid, const char *new_oid,
+                          const ar_strvec *globs, ar_strvec *changed)
+{
+	git_diff *diff = NULL;
+	git_apply_options opts;
+	struct apply_filter f = { globs, AR_STRVEC_INIT };
+	int err;
+
+	git_apply_options_init(&opts, GIT_APPLY_OPTIONS_VERSION);
+	if ((err = diff_commits(repo, old_oid, new_oid, &diff)) < 0)
+		return err;
+	opts.delta_cb = apply_delta;
+	opts.payload = &f;
+	err = git_apply(repo->git, diff, GIT_APPLY_LOCATION_WORKDIR, &opts);
+	if (err < 0)
+		err = gfail(err, "applying the change %.7s..%.7s to the work tree",
+		            old_oid, new_oid);
+	else
+		ar_strvec_copy(changed, &f.touched);
+	ar_strvec_release(&f.touched);
+	git_diff_free(diff);
+	return err;
 }

@@ -89,6 +89,15 @@ int ar_repo_diff_stat(ar_repo *repo, const char *old_oid, const char *new_oid,
 /* Unified diff text between two commits; *out is the caller's. */
 int ar_repo_diff_text(ar_repo *repo, const char *old_oid, const char *new_oid,
                       char **out);
+/*
+ * Apply the change from commit old_oid to new_oid to the work tree only,
+ * on top of what is there (like `git apply`): HEAD and the index do not
+ * move.  Only files matching `globs` (NULL or empty: all) are touched;
+ * their paths are appended to `changed`.  When a hunk does not apply,
+ * nothing is written and the message names the file.
+ */
+int ar_repo_apply_workdir(ar_repo *repo, const char *old_oid, const char *new_oid,
+                          const ar_strvec *globs, ar_strvec *changed);
 /* The first line of a commit's message; *out is the caller's. */
 int ar_repo_commit_summary(ar_repo *repo, const char *oid, char **out);
 
