@@ -22,17 +22,6 @@ void ar_calibration_release(struct ar_calibration *c)
 
 /* ---- runs ------------------------------------------------------------------- */
 
-static int need_run_config(const struct ar_config *c)
-{
-	if (!c->run_command || !*c->run_command)
-		return ar_error_set(AR_EUSAGE, "no run command: set run_command in "
-		                    ".autoresearch.yaml or pass -c run_command=...");
-	if (!c->metric_name || !*c->metric_name)
-		return ar_error_set(AR_EUSAGE, "no metric: set metric.name in "
-		                    ".autoresearch.yaml or pass -c metric.name=...");
-	return 0;
-}
-
 /* One run through the engine's runner; 0 with *value, or AR_ERROR with why. */
 static int run_measured(struct ar_session *s, long iteration, const char *log_name,
                         const struct ar_runner_opts *tmpl, double *value)
@@ -67,7 +56,7 @@ int ar_calibrate_run_one(struct ar_session *s, int i, double *value)
 	char *name;
 	int err;
 
-	if ((err = need_run_config(&s->ws->cfg)) < 0)
+	if ((err = ar_engine_need_run_config(&s->ws->cfg)) < 0)
 		return err;
 	name = ar_xprintf("calibrate-%d.log", i);
 	err = run_measured(s, i, name, &ro, value);

@@ -28,7 +28,7 @@ struct step {
 	char exp[41];
 };
 
-static int need_config(const struct ar_config *c)
+int ar_engine_need_run_config(const struct ar_config *c)
 {
 	if (!c->run_command || !*c->run_command)
 		return ar_error_set(AR_EUSAGE, "no run command: set run_command in "
@@ -36,6 +36,15 @@ static int need_config(const struct ar_config *c)
 	if (!c->metric_name || !*c->metric_name)
 		return ar_error_set(AR_EUSAGE, "no metric: set metric.name in "
 		                    ".autoresearch.yaml or pass -c metric.name=...");
+	return 0;
+}
+
+static int need_config(const struct ar_config *c)
+{
+	int err = ar_engine_need_run_config(c);
+
+	if (err < 0)
+		return err;
 	if (!c->target_files.n)
 		return ar_error_set(AR_EUSAGE, "no target files: set target_files in "
 		                    ".autoresearch.yaml");

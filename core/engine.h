@@ -87,6 +87,10 @@ struct ar_step_opts {
 #define AR_STEP_OPTS_INIT { AR_STEP_OPTS_VERSION, NULL, 0, 0, 0, NULL, NULL, \
                             0, 0.0, 0.0, NULL, NULL }
 
+/* AR_EUSAGE, saying which key to set, when there is no run command or no
+ * metric (what running anything needs; experiments need target files too). */
+int ar_engine_need_run_config(const struct ar_config *c);
+
 /* Returned (positive) when nothing was run because nothing changed. */
 #define AR_STEP_NO_CHANGE 1
 
