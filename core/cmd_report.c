@@ -84,3 +84,51 @@ int ar_cmd_width(void)
 		return atoi(cols);
 	return 100;
 }
+
+int ar_cmd_report_document(int argc, char **argv, struct ar_cli *cli,
+                           const struct ar_cmd_document *d)
+{
+	const char *out = NULL;
+	struct ar_option opts[] = {
+		AR_OPT_STRING('o', "output", &out, "FILE", "where to write it (- for stdout)"),
+		AR_OPT_END(),
+	};
+	struct ar_cmd_report c;
+	ar_strvec args = AR_STRVEC_INIT;
+	ar_buf b = AR_BUF_INIT;
+	char *path = NULL, *name = NULL;
+	int rc, exit_now;
+
+	memset(&c, 0, sizeof(c));
+	if (ar_parse_options(argc, argv, opts, d->usage, &args, &exit_now)) {
+		rc = exit_now;
+		goto done;
+	}
+	if (args.n) {
+		fprintf(stderr, "ar %s: unexpected argument '%s'\n", d->name, args.items[0]);
+		ar_usage(stderr, d->usage, opts);
+		rc = AR_EXIT_USAGE;
+		goto done;
+	}
+	if ((rc = ar_cmd_report_open(&c, cli, 0)) != 0)
+		goto done;
+	name = d->render(&b, &c);
+	if (out && !strcmp(out, "-")) {
+		if (b.len)
+			fwrite(b.ptr, 1, b.len, stdout);
+		goto done;
+	}
+	path = out ? ar_xstrdup(out) : ar_path_join(c.ws.root, name);
+	if (ar_file_write_atomic(path, b.ptr, b.len) < 0) {
+		rc = ar_cmd_fail(d->name);
+		goto done;
+	}
+	d->wrote(path, &c);
+done:
+	free(name);
+	free(path);
+	ar_buf_release(&b);
+	ar_cmd_report_close(&c);
+	ar_strvec_release(&args);
+	return rc;
+}

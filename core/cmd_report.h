@@ -26,6 +26,20 @@ int ar_cmd_report_open(struct ar_cmd_report *c, const struct ar_cli *cli,
                        int check_tsv);
 void ar_cmd_report_close(struct ar_cmd_report *c);
 
+/* What `ar analyze` and `ar plot` share: `-o FILE` (- for stdout), no
+ * other argument, a document rendered from the report and written
+ * atomically. */
+struct ar_cmd_document {
+	const char *name;   /* the command, for messages */
+	const char *usage;
+	/* Render into b; return the default file name (caller frees). */
+	char *(*render)(ar_buf *b, struct ar_cmd_report *c);
+	/* Say what was written. */
+	void (*wrote)(const char *path, const struct ar_cmd_report *c);
+};
+int ar_cmd_report_document(int argc, char **argv, struct ar_cli *cli,
+                           const struct ar_cmd_document *d);
+
 /* 1 when stdout is a terminal and NO_COLOR is unset or empty. */
 int ar_cmd_color(void);
 /* The terminal's width (columns), else $COLUMNS, else 100. */
