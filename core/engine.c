@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "fault.h"
 #include "engine_repeat.h"
 
 struct step {
@@ -155,8 +156,11 @@ static int commit(struct step *st)
 	st->pending.iteration = n;
 	memcpy(st->pending.best_commit, s->best_commit, 41);
 	ar_strvec_copy(&st->pending.paths, &st->scope.targets);
+	st->pending.description = ar_xstrdup(st->is_baseline ? "baseline"
+	                                     : st->o->description ? st->o->description : "");
 	if ((err = ar_session_state_save(s, &st->pending)) < 0)
 		return err;
+	ar_fault_point("before-commit");
 	if (!st->scope.targets.n) {
 		memcpy(st->exp, s->best_commit, 41);
 	} else {
@@ -166,6 +170,7 @@ static int commit(struct step *st)
 		free(msg);
 		if (err < 0)
 			return err;
+		ar_fault_point("after-commit");
 		memcpy(st->pending.exp_commit, st->exp, 41);
 		if ((err = ar_session_state_save(s, &st->pending)) < 0)
 			return err;
@@ -429,8 +434,10 @@ static int finish(struct step *st)
 		                st->r->iteration);
 		return roll_back(st, err);
 	}
+	ar_fault_point("after-log");
 	if ((err = keep_or_revert(st)) < 0)
 		return err;
+	ar_fault_point("after-revert");
 	if (st->is_baseline && !strcmp(st->r->status, AR_ST_BASELINE)) {
 		struct ar_ledger_header h;
 		if ((err = ar_scope_record_fixed(s, st->exp)) < 0)
@@ -447,6 +454,7 @@ static void step_release(struct step *st)
 {
 	ar_scope_release(&st->scope);
 	ar_strvec_release(&st->pending.paths);
+	free(st->pending.description);
 	ar_sampled_release(&st->smp);
 }
 
@@ -477,10 +485,12 @@ int ar_engine_step(struct ar_session *s, const struct ar_step_opts *o,
 	if ((err = commit(&st)) < 0)
 		goto done;
 	ar_noise_from_config(&st.noise, &s->ws->cfg);
+	ar_fault_point("before-run");
 	if ((err = ar_engine_sample(s, o, st.r->iteration, st.is_baseline, &st.smp)) < 0) {
 		roll_back(&st, err);
 		goto done;
 	}
+	ar_fault_point("after-run");
 	decide(&st);
 	if ((err = finish(&st)) == 0)
 		ar_engine_refresh_best(s, o, st.r->iteration, warnings);

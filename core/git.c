@@ -29,6 +29,8 @@
 
 #include <git2.h>
 
+#include "fault.h"
+
 struct ar_repo {
 	git_repository *git;
 	char *root;   /* work tree, no trailing slash */
@@ -1778,6 +1780,7 @@ int ar_repo_reset_paths(ar_repo *repo, const char *oid, const ar_strvec *paths)
 		err = gfail(err, "moving %s to %s", git_reference_name(head), oid);
 		goto done;
 	}
+	ar_fault_point("during-revert");
 	err = checkout_paths(repo, commit, paths);
 done:
 	free(msg);

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "error.h"
+#include "fault.h"
 #include "ledger_scan.h"
 #include "summary.h"
 
@@ -508,6 +509,7 @@ int ar_ledger_append(const char *dir, const char *metric_name,
 	rc = append_lines(dir, AR_LEDGER_JSONL, line.ptr, lost);
 	if (rc < 0)
 		goto out;
+	ar_fault_point("after-jsonl");
 	path = ar_path_join(dir, AR_LEDGER_TSV);
 	if (!ar_path_exists(path))
 		tsv_header(&tsv, metric_name);

@@ -18,6 +18,7 @@ void ar_session_state_release(struct ar_session *s)
 	if (!s->pending)
 		return;
 	ar_strvec_release(&s->pending->paths);
+	free(s->pending->description);
 	free(s->pending);
 	s->pending = NULL;
 }
@@ -42,6 +43,9 @@ static void parse_line(struct ar_session *s, char *line)
 		}
 	} else if (!strncmp(line, "path ", 5)) {
 		ar_strvec_push(&p->paths, line + 5);
+	} else if (!strncmp(line, "description ", 12)) {
+		free(p->description);
+		p->description = ar_xstrdup(line + 12);
 	}
 }
 
@@ -80,6 +84,12 @@ int ar_session_state_save(struct ar_session *s, const struct ar_pending *p)
 		              p->exp_commit[0] ? p->exp_commit : "-");
 		for (size_t i = 0; i < p->paths.n; i++)
 			ar_buf_printf(&b, "path %s\n", p->paths.items[i]);
+		if (p->description) {
+			ar_buf_adds(&b, "description ");
+			for (const char *c = p->description; *c; c++)
+				ar_buf_addch(&b, *c == '\n' || *c == '\r' ? ' ' : *c);
+			ar_buf_addch(&b, '\n');
+		}
 	}
 	err = ar_file_write_atomic(path, b.ptr, b.len);
 	ar_buf_release(&b);
@@ -137,7 +147,8 @@ static int log_interrupted(struct ar_session *s, const struct ar_pending *p)
 	r.iteration = p->iteration;
 	memcpy(r.commit, p->exp_commit, 41);
 	r.status = ar_xstrdup(AR_ST_INTERRUPTED);
-	r.description = ar_xprintf("experiment #%ld", p->iteration);
+	r.description = p->description ? ar_xstrdup(p->description)
+	                : ar_xprintf("experiment #%ld", p->iteration);
 	r.reason = ar_xstrdup("interrupted: ar stopped during the experiment; "
 	                      "rolled back to the best commit on restart");
 	r.guard_pass = -1;

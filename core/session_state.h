@@ -13,6 +13,7 @@ struct ar_pending {
 	char best_commit[41];
 	char exp_commit[41];     /* "" until the commit exists */
 	ar_strvec paths;         /* the paths the experiment commits */
+	char *description;       /* owned; NULL when not known */
 };
 
 int ar_session_state_load(struct ar_session *s);

@@ -1,8 +1,9 @@
 /*
  * test_recovery.c - `ar` killed at each stage of an experiment, for real
  * (kill -9 while the run, a check or the metric command is in progress;
- * SIGTERM during the run), and the kills that cannot be timed from outside
- * simulated by writing the state a kill would leave.  The next `ar`
+ * SIGTERM during the run), at every fault point of core/fault.h (ar sends
+ * itself SIGKILL there when AR_TEST_KILL_AT names it), and a few states a
+ * kill would leave written by hand.  The next `ar`
  * command must recover: the branch tip back at the best commit, the
  * unrecorded experiment logged as `interrupted` under its own number,
  * numbering going on, no duplicate or missing iteration in the JSONL, and
@@ -476,6 +477,113 @@ static void test_truncated_jsonl_line(void **state)
 	free(dir);
 }
 
+/* ---- injected kills: every point of fault.h, then `ar run` ----------------------- */
+
+/* The points of core/fault.h, in the order an experiment reaches them. */
+static const char *const kill_points[] = {
+	"before-commit", "after-commit", "before-run", "after-run",
+	"after-jsonl", "after-log", "during-revert", "after-revert",
+};
+
+/* The best commit as the ledger says: the last baseline or keep. */
+static char *ledger_best(const char *dir)
+{
+	json_t *r = eng_results(dir), *o;
+	char *best = NULL;
+	size_t i;
+
+	json_array_foreach(r, i, o) {
+		const char *st = eng_jstr(o, "status");
+		if (!strcmp(st, "keep") || !strcmp(st, "baseline")) {
+			free(best);
+			best = ar_xstrdup(eng_jstr(o, "commit"));
+		}
+	}
+	json_decref(r);
+	return best;
+}
+
+/*
+ * `ar step` killed (AR_TEST_KILL_AT, a real SIGKILL) at `point` while
+ * trying `score` (4 is a keep, 6 a discard against the baseline's 5); then
+ * `ar run --max 1` with a scripted agent (a TEST DOUBLE of an agent CLI:
+ * a shell script that writes a worse train.sh).  The ledger has no gap or
+ * duplicate, the killed experiment is either recorded once or was never
+ * committed, HEAD is the ledger's best, and no user file changed.
+ */
+static void kill_at(const char *point, const char *score)
+{
+	char *tmp = tu_tmpdir(), *agent = ar_path_join(tmp, "agent.sh");
+	tu_write(tmp, "agent.sh", "echo \"echo 'score: 9'\" > train.sh\n"
+	         "echo 'DESCRIPTION: after the kill'\n");
+	char *yaml = ar_xprintf("agent: \"sh %s\"\n", agent);
+	char *dir = session(yaml, "notes.txt", "the user's notes\n");
+	char *env = ar_xprintf("AR_TEST_KILL_AT=%s", point), *out = NULL, *err = NULL;
+	int reached = strcmp(point, "during-revert") || strcmp(score, "4");
+
+	tu_write(dir, "mine.txt", "untracked, the user's\n");
+	eng_score(dir, score);
+	int rc = eng_ar_env(env, dir, &out, &err, "step -m doomed");
+	if (rc != (reached ? 137 : 0))
+		fail_msg("kill at %s (score %s): ar exited %d: %s%s", point, score, rc, out, err);
+	free(out);
+	free(err);
+	rc = eng_ar(dir, &out, &err, "run --max 1");
+	if (rc != 0)
+		fail_msg("`ar run` after a kill at %s (score %s) exited %d: %s%s", point,
+		         score, rc, out, err);
+	eng_check_ledger(dir);
+
+	json_t *r = eng_results(dir), *two = eng_find(r, 2);
+	size_t n = json_array_size(r);
+	if (!strcmp(point, "before-commit")) {
+		/* Never committed: the change was still in the work tree, and
+		 * the agent's change ran as #2. */
+		assert_int_equal(n, 2);
+		eng_assert_str(eng_jstr(two, "description"), "after the kill");
+	} else {
+		const char *want = !reached ? "keep"
+		                 : !strcmp(point, "after-commit") || !strcmp(point, "before-run") ||
+		                   !strcmp(point, "after-run") ? "interrupted"
+		                 : !strcmp(score, "4") ? "keep" : "discard";
+		assert_int_equal(n, 3);
+		eng_assert_str(eng_jstr(two, "description"), "doomed");
+		eng_assert_str(eng_jstr(two, "status"), want);
+		eng_assert_str(eng_jstr(eng_find(r, 3), "status"), "discard");
+	}
+	char *best = ledger_best(dir), *head = eng_head(dir);
+	char *porcelain = eng_git(dir, "status --porcelain");
+	eng_assert_str(head, best);
+	eng_assert_str(porcelain, "?? mine.txt"); /* train.sh as in the best */
+	char *notes = tu_read(dir, "notes.txt"), *mine = tu_read(dir, "mine.txt");
+	eng_assert_str(notes, "the user's notes\n");
+	eng_assert_str(mine, "untracked, the user's\n");
+	free(notes);
+	free(mine);
+	free(porcelain);
+	free(head);
+	free(best);
+	json_decref(r);
+	free(out);
+	free(err);
+	free(env);
+	tu_rm_rf(dir);
+	free(dir);
+	free(yaml);
+	free(agent);
+	tu_rm_rf(tmp);
+	free(tmp);
+}
+
+static void test_kill_at_every_point(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(kill_points) / sizeof(*kill_points); i++) {
+		kill_at(kill_points[i], "4");
+		kill_at(kill_points[i], "6");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -489,6 +597,7 @@ int main(void)
 		cmocka_unit_test(test_killed_after_log),
 		cmocka_unit_test(test_tsv_row_missing_is_repaired),
 		cmocka_unit_test(test_truncated_jsonl_line),
+		cmocka_unit_test(test_kill_at_every_point),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
