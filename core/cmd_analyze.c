@@ -17,7 +17,10 @@ static const char *const analyze_usage =
 	"recommendations (near misses worth retrying, a plateau).  Grouping reads\n"
 	"the descriptions (the constant or word they name, e.g. LEARNING_RATE in\n"
 	"\"increase LEARNING_RATE to 0.05\") and, when a description names none,\n"
-	"the first line the experiment's diff changes.";
+	"the first line the experiment's diff changes.  When experiments were\n"
+	"repeated (repeats:), every value shows its spread and p-value and a\n"
+	"Noise section adds the runs spent, the discards that were not\n"
+	"significantly better and the calibration.";
 
 static char *render(ar_buf *b, struct ar_cmd_report *c)
 {

@@ -1,8 +1,10 @@
 /*
- * cmd_calibrate.c - `ar calibrate [-n N] [--effect E] [--write]`: run the
- * best N times, report the metric's noise and the min_delta and repeats
- * to use (calibrate.h), and with --write put them into .autoresearch.yaml.
+ * cmd_calibrate.c - `ar calibrate [-n N] [--effect E] [--write] [--json]`:
+ * run the best N times, report the metric's noise and the min_delta and
+ * repeats to use (calibrate.h), and with --write put them into
+ * .autoresearch.yaml.  --json prints the report as one JSON object.
  */
+#include <jansson.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,7 +15,7 @@
 #include "engine_repeat.h"
 
 static const char *const calibrate_usage =
-	"ar calibrate [-n N] [--effect E] [--write]\n\n"
+	"ar calibrate [-n N] [--effect E] [--write] [--json]\n\n"
 	"Runs the best commit (the tip of the session branch, or HEAD) N times\n"
 	"(default 5) the way experiments run, and reports the metric's noise:\n"
 	"mean, standard deviation, coefficient of variation, min and max, with\n"
@@ -22,7 +24,12 @@ static const char *const calibrate_usage =
 	"The runs are not experiments: nothing is committed or logged in the\n"
 	"ledger; the result is kept in .autoresearch/calibration.  --write sets\n"
 	"min_delta and repeats in .autoresearch.yaml (created when absent),\n"
-	"keeping the rest of the file and its comments.";
+	"keeping the rest of the file and its comments.\n\n"
+	"--json prints one JSON object on stdout instead of the report (the runs'\n"
+	"progress goes to stderr): commit, n, samples, mean, sd, cv, min, max,\n"
+	"effect, alpha, repeats, repeats_needed, min_delta, min_delta_setting\n"
+	"(the text --write writes, e.g. \"0.35%\"), calibration (the file's\n"
+	"path) and written (true when --write set the configuration).";
 
 #define DEFAULT_RUNS 5
 
@@ -37,6 +44,13 @@ static void on_signal(int sig)
 struct effect {
 	double value;
 	int relative; /* value is a fraction of |mean| */
+};
+
+struct calibrate_opts {
+	long n;           /* runs */
+	struct effect e;
+	int write;        /* --write: into .autoresearch.yaml */
+	int json;         /* --json: one object on stdout, progress on stderr */
 };
 
 static int parse_effect(const char *s, struct effect *e)
@@ -93,19 +107,20 @@ static int refuse_changes(struct ar_session *s)
 	return err;
 }
 
-static int run_all(struct ar_session *s, long n, struct ar_calibration *cal)
+/* Progress goes to `out`: stdout, or stderr with --json. */
+static int run_all(struct ar_session *s, long n, struct ar_calibration *cal, FILE *out)
 {
 	int err;
 
 	cal->samples = ar_xcalloc((size_t)n, sizeof(double));
 	for (long i = 1; i <= n; i++) {
-		printf("  run %ld/%ld ", i, n);
-		fflush(stdout);
+		fprintf(out, "  run %ld/%ld ", i, n);
+		fflush(out);
 		if ((err = ar_calibrate_run_one(s, (int)i, &cal->samples[cal->n])) < 0) {
-			printf("failed\n");
+			fprintf(out, "failed\n");
 			return err;
 		}
-		printf("%.6g\n", cal->samples[cal->n++]);
+		fprintf(out, "%.6g\n", cal->samples[cal->n++]);
 		if (interrupted)
 			return ar_error_set(AR_ERROR, "interrupted after %ld runs", i);
 	}
@@ -144,8 +159,59 @@ static void print_report(const struct ar_calibration *c, const struct effect *e,
 		       "a change that measures worse than the best.)\n", c->repeats);
 }
 
+/* A number, or null when it is not finite (JSON has no NaN). */
+static json_t *jreal(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* A string, or null when it is not UTF-8 (a path may not be). */
+static json_t *jstr(const char *v)
+{
+	json_t *s = json_string(v);
+
+	return s ? s : json_null();
+}
+
+/* The report as one JSON object on a line of stdout. */
+static void print_json(const struct ar_calibration *c, const struct ar_session *s,
+                       double alpha, const char *md, int written)
+{
+	json_t *o = json_object(), *samples = json_array();
+	char *path = ar_path_join(s->state_dir, AR_CALIBRATION_FILE), *text;
+
+	for (size_t i = 0; i < c->n; i++)
+		json_array_append_new(samples, jreal(c->samples[i]));
+	json_object_set_new(o, "commit", jstr(c->commit));
+	json_object_set_new(o, "n", json_integer((json_int_t)c->n));
+	json_object_set_new(o, "samples", samples);
+	json_object_set_new(o, "mean", jreal(c->mean));
+	json_object_set_new(o, "sd", jreal(c->sd));
+	json_object_set_new(o, "cv", jreal(c->cv));
+	json_object_set_new(o, "min", jreal(c->min));
+	json_object_set_new(o, "max", jreal(c->max));
+	json_object_set_new(o, "effect", jreal(c->effect));
+	json_object_set_new(o, "alpha", jreal(alpha));
+	json_object_set_new(o, "repeats", json_integer(c->repeats));
+	json_object_set_new(o, "repeats_needed", json_integer(c->repeats_needed));
+	json_object_set_new(o, "min_delta", jreal(c->min_delta));
+	json_object_set_new(o, "min_delta_setting", jstr(md));
+	json_object_set_new(o, "calibration", jstr(path));
+	json_object_set_new(o, "written", json_boolean(written));
+	/* 15 digits: 4.1 rather than 4.0999999999999996 (a metric's value
+	 * never has more). */
+	text = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15));
+	if (text)
+		printf("%s\n", text);
+	fflush(stdout);
+	free(text);
+	free(path);
+	json_decref(o);
+}
+
+/* quiet: say nothing on success (--json says it with "written"). */
 static int write_config(struct ar_workspace *ws, const struct ar_calibration *c,
-                        const char *md)
+                        const char *md, int quiet)
 {
 	const char *keys[] = { "min_delta", "repeats" };
 	char *rep = ar_xprintf("%ld", c->repeats), *comment, *path;
@@ -165,7 +231,7 @@ static int write_config(struct ar_workspace *ws, const struct ar_calibration *c,
 	comment = ar_xprintf("ar calibrate, %s: sd %.4g over %zu runs of %.7s",
 	                     c->created_at ? c->created_at : "", c->sd, c->n, c->commit);
 	err = ar_config_file_set(path, keys, values, 2, comment);
-	if (err == 0)
+	if (err == 0 && !quiet)
 		printf("Wrote min_delta: %s and repeats: %ld to %s\n(commit it: it is "
 		       "part of the project).\n", md, c->repeats, path);
 	free(comment);
@@ -174,13 +240,48 @@ static int write_config(struct ar_workspace *ws, const struct ar_calibration *c,
 	return err;
 }
 
-static int calibrate(struct ar_cli *cli, long n, const struct effect *e, int write)
+/* After the runs: the advice, saved, reported, and written with --write. */
+static int conclude(struct ar_workspace *ws, struct ar_session *s,
+                    struct ar_calibration *cal, const struct calibrate_opts *o,
+                    double alpha)
+{
+	const struct effect *e = &o->e;
+	char *md;
+	int rc = 0, written = 0;
+
+	ar_calibration_summarise(cal);
+	/* A relative effect of a mean of 0 means nothing: use one sd. */
+	ar_calibration_recommend(cal, !e->relative ? e->value : cal->mean != 0.0
+	                         ? e->value * fabs(cal->mean) : cal->sd, alpha);
+	md = min_delta_text(cal, e);
+	if (ar_calibration_save(s->state_dir, cal) < 0) {
+		free(md);
+		return ar_cmd_fail("calibrate");
+	}
+	if (!o->json)
+		print_report(cal, e, alpha, md);
+	if (o->write && write_config(ws, cal, md, o->json) < 0)
+		rc = -1;
+	else
+		written = o->write;
+	if (o->json)
+		print_json(cal, s, alpha, md, written);
+	else if (!o->write)
+		printf("Saved in .autoresearch/calibration; `ar calibrate --write` puts\n"
+		       "them into .autoresearch.yaml.\n");
+	if (rc < 0)
+		rc = ar_cmd_fail("calibrate");
+	free(md);
+	return rc;
+}
+
+static int calibrate(struct ar_cli *cli, const struct calibrate_opts *o)
 {
 	struct ar_workspace ws;
 	struct ar_session s = { 0 };
 	struct ar_calibration cal;
 	struct ar_noise nz;
-	char *md = NULL;
+	FILE *out = o->json ? stderr : stdout;
 	int rc = 0, in_session = 0;
 
 	memset(&cal, 0, sizeof(cal));
@@ -193,30 +294,14 @@ static int calibrate(struct ar_cli *cli, long n, const struct effect *e, int wri
 	ar_cmd_catch_signals(on_signal);
 	s.interrupt = &interrupted;
 	memcpy(cal.commit, s.best_commit, 41);
-	printf("ar calibrate: %ld runs of %.7s (%s)\n", n, s.best_commit,
-	       in_session ? "the best of this session" : "HEAD");
+	fprintf(out, "ar calibrate: %ld runs of %.7s (%s)\n", o->n, s.best_commit,
+	        in_session ? "the best of this session" : "HEAD");
 	ar_noise_from_config(&nz, &ws.cfg);
-	if (run_all(&s, n, &cal) < 0) {
+	if (run_all(&s, o->n, &cal, out) < 0)
 		rc = ar_cmd_fail("calibrate");
-		goto done;
-	}
-	ar_calibration_summarise(&cal);
-	/* A relative effect of a mean of 0 means nothing: use one sd. */
-	ar_calibration_recommend(&cal, !e->relative ? e->value : cal.mean != 0.0
-	                         ? e->value * fabs(cal.mean) : cal.sd, nz.sampling.alpha);
-	md = min_delta_text(&cal, e);
-	if (ar_calibration_save(s.state_dir, &cal) < 0) {
-		rc = ar_cmd_fail("calibrate");
-		goto done;
-	}
-	print_report(&cal, e, nz.sampling.alpha, md);
-	if (write && write_config(&ws, &cal, md) < 0)
-		rc = ar_cmd_fail("calibrate");
-	else if (!write)
-		printf("Saved in .autoresearch/calibration; `ar calibrate --write` puts\n"
-		       "them into .autoresearch.yaml.\n");
+	else
+		rc = conclude(&ws, &s, &cal, o, nz.sampling.alpha);
 done:
-	free(md);
 	ar_calibration_release(&cal);
 	ar_session_release(&s);
 	ar_workspace_release(&ws);
@@ -225,18 +310,18 @@ done:
 
 int cmd_calibrate(int argc, char **argv, struct ar_cli *cli)
 {
-	long n = DEFAULT_RUNS;
+	struct calibrate_opts o = { DEFAULT_RUNS, { 0, 0 }, 0, 0 };
 	const char *effect_s = NULL;
-	int write = 0, exit_now;
+	int exit_now;
 	struct ar_option opts[] = {
-		AR_OPT_LONG('n', "runs", &n, "N", "how many runs (default 5, at least 2)"),
+		AR_OPT_LONG('n', "runs", &o.n, "N", "how many runs (default 5, at least 2)"),
 		AR_OPT_STRING(0, "effect", &effect_s, "E",
 		              "the improvement to detect: 0.5% or an absolute amount (default 1%)"),
-		AR_OPT_BOOL(0, "write", &write, "set min_delta and repeats in .autoresearch.yaml"),
+		AR_OPT_BOOL(0, "write", &o.write, "set min_delta and repeats in .autoresearch.yaml"),
+		AR_OPT_BOOL(0, "json", &o.json, "print the result as one JSON object"),
 		AR_OPT_END(),
 	};
 	ar_strvec args = AR_STRVEC_INIT;
-	struct effect e;
 
 	if (ar_parse_options(argc, argv, opts, calibrate_usage, &args, &exit_now)) {
 		ar_strvec_release(&args);
@@ -248,12 +333,12 @@ int cmd_calibrate(int argc, char **argv, struct ar_cli *cli)
 		return AR_EXIT_USAGE;
 	}
 	ar_strvec_release(&args);
-	if (n < 2 || n > 1000) {
+	if (o.n < 2 || o.n > 1000) {
 		fprintf(stderr, "ar calibrate: -n takes a number of runs from 2 to 1000, "
-		        "not %ld\n", n);
+		        "not %ld\n", o.n);
 		return AR_EXIT_USAGE;
 	}
-	if (parse_effect(effect_s, &e) < 0)
+	if (parse_effect(effect_s, &o.e) < 0)
 		return AR_EXIT_USAGE;
-	return calibrate(cli, n, &e, write);
+	return calibrate(cli, &o);
 }

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "calibrate.h"
+
 /* ---- reading descriptions ----------------------------------------------------------- */
 
 static int word_char(char c)
@@ -356,6 +358,63 @@ static void pct_of_base(ar_buf *b, const struct ar_report *rep, double gain)
 		ar_buf_printf(b, " (%+.2f%%)", 100.0 * gain / fabs(rep->sum.baseline_value));
 }
 
+/* ---- noise: what repeated runs add to a number ------------------------------------ */
+
+/* 1 when r was measured with `repeats` (its ledger row has samples). */
+static int repeated(const struct ar_result *r)
+{
+	return r->nsamples > 0 || r->has_spread || r->has_p_value;
+}
+
+/* " ± 0.0041" after a value, when r has a spread. */
+static void spread_note(ar_buf *b, const struct ar_result *r)
+{
+	if (r->has_spread && isfinite(r->spread))
+		ar_buf_printf(b, " \xc2\xb1 %.4g", r->spread);
+}
+
+/* 1 when r has a number of runs or a p-value to show. */
+static int has_runs(const struct ar_result *r)
+{
+	return r->nsamples > 0 || r->has_p_value;
+}
+
+/* "3 runs, p = 0.0031": the parts r has. */
+static void runs_note(ar_buf *b, const struct ar_result *r)
+{
+	if (r->nsamples)
+		ar_buf_printf(b, "%zu run%s", r->nsamples, r->nsamples == 1 ? "" : "s");
+	if (r->has_p_value)
+		ar_buf_printf(b, "%sp = %.2g", r->nsamples ? ", " : "", r->p_value);
+}
+
+/* After a value: " ± 0.0041 (3 runs, p = 0.0031)"; nothing for one run. */
+static void noise_note(ar_buf *b, const struct ar_result *r)
+{
+	spread_note(b, r);
+	if (has_runs(r)) {
+		ar_buf_adds(b, " (");
+		runs_note(b, r);
+		ar_buf_addch(b, ')');
+	}
+}
+
+/* After a gain: ", measured 0.990000 ± 0.0041 (3 runs, p = 0.0031)". */
+static void measured_note(ar_buf *b, const struct ar_result *r)
+{
+	if (!repeated(r) || !r->has_score || !isfinite(r->score))
+		return;
+	ar_buf_printf(b, ", measured %.6f", r->score);
+	noise_note(b, r);
+}
+
+/* After a gain in a table cell: ", p = 0.0031". */
+static void p_note(ar_buf *b, const struct ar_result *r)
+{
+	if (r->has_p_value)
+		ar_buf_printf(b, ", p = %.2g", r->p_value);
+}
+
 static void summary(ar_buf *b, const struct ar_report *rep)
 {
 	const struct ar_summary *s = &rep->sum;
@@ -367,14 +426,25 @@ static void summary(ar_buf *b, const struct ar_report *rep)
 			ar_buf_printf(b, "%s%s %zu", j++ ? ", " : " (", s->counts[i].status,
 			              s->counts[i].count);
 	ar_buf_adds(b, j ? ")\n" : "\n");
-	if (s->has_baseline)
-		ar_buf_printf(b, "- Baseline: %.6f\n", s->baseline_value);
+	if (s->has_baseline) {
+		ar_buf_printf(b, "- Baseline: %.6f", s->baseline_value);
+		if (s->baseline >= 0)
+			noise_note(b, &rep->r[s->baseline]);
+		ar_buf_addch(b, '\n');
+	}
 	if (s->best >= 0) {
 		const struct ar_result *r = &rep->r[s->best];
-		ar_buf_printf(b, "- Best: %.6f (#%ld, commit %.7s: ", r->score, r->iteration,
+		ar_buf_printf(b, "- Best: %.6f", r->score);
+		spread_note(b, r);
+		ar_buf_printf(b, " (#%ld, commit %.7s: ", r->iteration,
 		              r->commit[0] ? r->commit : "-------");
 		md(b, r->description);
-		ar_buf_adds(b, ")\n");
+		ar_buf_adds(b, ")");
+		if (has_runs(r)) {
+			ar_buf_adds(b, ", ");
+			runs_note(b, r);
+		}
+		ar_buf_addch(b, '\n');
 	}
 	if (s->has_improvement) {
 		ar_buf_printf(b, "- Baseline -> best: %.6f -> %.6f, %s by %.6f",
@@ -388,6 +458,132 @@ static void summary(ar_buf *b, const struct ar_report *rep)
 		ar_buf_printf(b, "- Keep rate: %zu of %zu experiments (%.1f%%)\n",
 		              ar_summary_count(s, AR_ST_KEEP), tried,
 		              100.0 * (double)ar_summary_count(s, AR_ST_KEEP) / (double)tried);
+}
+
+/* ---- the Noise section ------------------------------------------------------------------ */
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The runs that gave a number, over the experiments that had one. */
+static void runs_line(ar_buf *b, const struct ar_report *rep)
+{
+	size_t i, k, runs = 0, measured = 0;
+
+	for (i = 0; i < rep->n; i++) {
+		const struct ar_result *r = &rep->r[i];
+		k = r->nsamples ? r->nsamples : r->has_score ? 1 : 0;
+		runs += k;
+		measured += k > 0;
+	}
+	ar_buf_printf(b, "- Runs: %zu measured runs for %zu experiments with a result, the "
+	              "baseline included (%.1f each; re-runs of the best for `refresh_best` "
+	              "not counted).\n", runs, measured,
+	              measured ? (double)runs / (double)measured : 0.0);
+}
+
+/* The spread of the experiments that have one: median, min, max. */
+static void spread_line(ar_buf *b, const struct ar_report *rep)
+{
+	double *v = ar_xmalloc((rep->n ? rep->n : 1) * sizeof(*v));
+	size_t i, n = 0;
+
+	for (i = 0; i < rep->n; i++)
+		if (rep->r[i].has_spread && isfinite(rep->r[i].spread))
+			v[n++] = rep->r[i].spread;
+	qsort(v, n, sizeof(*v), by_value);
+	if (n)
+		ar_buf_printf(b, "- Spread of an experiment's runs (standard deviation): median "
+		              "%.4g, from %.4g to %.4g, over %zu experiments with two runs or "
+		              "more.\n", n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2,
+		              v[0], v[n - 1], n);
+	free(v);
+}
+
+static int not_significant(const struct ar_result *r)
+{
+	return is(r, AR_ST_DISCARD) && r->reason &&
+	       strstr(r->reason, "not significantly better");
+}
+
+/* Keeps with their p-values; discards that were better, not significantly. */
+static void tests_lines(ar_buf *b, const struct ar_report *rep)
+{
+	size_t i, kept = 0, unproven = 0;
+	double lo = INFINITY, hi = -INFINITY;
+
+	for (i = 0; i < rep->n; i++)
+		if (is(&rep->r[i], AR_ST_KEEP) && rep->r[i].has_p_value) {
+			kept++;
+			lo = fmin(lo, rep->r[i].p_value);
+			hi = fmax(hi, rep->r[i].p_value);
+		}
+	if (kept == 1 || (kept && lo == hi))
+		ar_buf_printf(b, "- Kept after the test: %zu, p = %.2g.\n", kept, lo);
+	else if (kept)
+		ar_buf_printf(b, "- Kept after the test: %zu, p from %.2g to %.2g.\n", kept, lo, hi);
+	for (i = 0; i < rep->n; i++) {
+		if (!not_significant(&rep->r[i]))
+			continue;
+		if (unproven++ < 10) {
+			ar_buf_printf(b, "%s#%ld", unproven > 1 ? ", " : "- Better than the best but "
+			              "not significantly (discarded): ", rep->r[i].iteration);
+			if (rep->r[i].has_p_value)
+				ar_buf_printf(b, " (p = %.2g)", rep->r[i].p_value);
+		}
+	}
+	if (unproven > 10)
+		ar_buf_printf(b, " ... (%zu in all)", unproven);
+	if (unproven)
+		ar_buf_printf(b, ": %zu discard%s that more runs might tell from noise.\n",
+		              unproven, unproven == 1 ? "" : "s");
+	else
+		ar_buf_adds(b, "- No discard was better than the best but not significantly.\n");
+}
+
+/* What `ar calibrate` measured, from .autoresearch/calibration. */
+static void calibration_line(ar_buf *b, const struct ar_report *rep)
+{
+	struct ar_calibration c;
+	char *dir = ar_path_join(rep->dir ? rep->dir : ".", AR_STATE_DIR);
+
+	if (ar_calibration_load(dir, &c) == 0 && c.n)
+		ar_buf_printf(b, "- Calibration (`ar calibrate`, %s): %zu runs of %.7s, mean "
+		              "%.6g, sd %.4g (cv %.2f%%), min/max %.6g / %.6g; to tell an "
+		              "improvement of %.4g from that noise it recommends repeats: %ld "
+		              "and min_delta: %.3g.\n", c.created_at ? c.created_at : "undated",
+		              c.n, c.commit[0] ? c.commit : "-------", c.mean, c.sd,
+		              100.0 * c.cv, c.min, c.max, c.effect, c.repeats, c.min_delta);
+	else
+		ar_buf_adds(b, "- No calibration: `ar calibrate` measures the noise of the best "
+		               "and recommends `repeats` and `min_delta`.\n");
+	ar_error_clear();
+	ar_calibration_release(&c);
+	free(dir);
+}
+
+/* Only for sessions that repeated runs: with one run each there is no
+ * noise to show. */
+static void noise(ar_buf *b, const struct ar_report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->n && !repeated(&rep->r[i]); i++)
+		;
+	if (i == rep->n)
+		return;
+	ar_buf_adds(b, "\n## Noise\n\nExperiments were measured more than once "
+	            "(`repeats`): a value is the aggregate of its runs, \xc2\xb1 their "
+	            "standard deviation, and p is the p-value of the test against the best "
+	            "before it (small: unlikely to be noise; see docs/noise.md).\n\n");
+	runs_line(b, rep);
+	spread_line(b, rep);
+	tests_lines(b, rep);
+	calibration_line(b, rep);
 }
 
 static int by_gain(const void *a, const void *b)
@@ -437,6 +633,7 @@ static void list_kept(ar_buf *b, const struct ar_report *rep, const struct group
 		md(b, rep->r[i].description);
 		if (gain_of(rep, &rep->r[i], &gain))
 			ar_buf_printf(b, ": %+.6f", gain);
+		measured_note(b, &rep->r[i]);
 		ar_buf_addch(b, '\n');
 		listed++;
 	}
@@ -473,8 +670,11 @@ static void closest(ar_buf *b, const struct ar_report *rep, long i)
 
 	if (i < 0 || !gain_of(rep, &rep->r[i], &gain))
 		ar_buf_adds(b, "-");
-	else
-		ar_buf_printf(b, "#%ld (%+.6f)", rep->r[i].iteration, gain);
+	else {
+		ar_buf_printf(b, "#%ld (%+.6f", rep->r[i].iteration, gain);
+		p_note(b, &rep->r[i]);
+		ar_buf_addch(b, ')');
+	}
 }
 
 static void failed_directions(ar_buf *b, const struct groups *g)
@@ -573,9 +773,14 @@ static void step_row(ar_buf *b, const struct ar_report *rep, size_t i)
 	const struct ar_summary *s = &rep->sum;
 	double gain, from;
 
-	ar_buf_printf(b, "| %ld | %.6f | ", r->iteration, r->score);
-	if (!is(r, AR_ST_BASELINE) && gain_of(rep, r, &gain))
+	ar_buf_printf(b, "| %ld | %.6f", r->iteration, r->score);
+	spread_note(b, r);
+	ar_buf_adds(b, " | ");
+	if (!is(r, AR_ST_BASELINE) && gain_of(rep, r, &gain)) {
 		ar_buf_printf(b, "%+.6f", gain);
+		if (r->has_p_value)
+			ar_buf_printf(b, " (p = %.2g)", r->p_value);
+	}
 	ar_buf_adds(b, " | ");
 	if (s->has_baseline && s->baseline_value != 0.0) {
 		from = rep->info.direction == AR_HIGHER_IS_BETTER ? r->score - s->baseline_value
@@ -611,10 +816,11 @@ static void progression(ar_buf *b, const struct ar_report *rep)
 	ar_buf_adds(b, "\nThe best after");
 	for (i = 0; i < 4 && s->n; i++) {
 		size_t at = ((size_t)quarters[i] * s->n + 99) / 100 - 1;
-		if (ar_summary_running(s, rep->r, at, &v))
+		if (ar_summary_running(s, rep->r, at, &v)) {
 			ar_buf_printf(b, "%s %d%% of the experiments (#%ld): %.6f", i ? ";" : "",
 			              quarters[i], rep->r[at].iteration, v);
-		else
+			spread_note(b, &rep->r[s->running_best[at]]);
+		} else
 			ar_buf_printf(b, "%s %d%%: none yet", i ? ";" : "", quarters[i]);
 	}
 	ar_buf_adds(b, ".\n");
@@ -658,7 +864,9 @@ static void near_misses(ar_buf *b, const struct ar_report *rep)
 		gain_of(rep, r, &gain);
 		ar_buf_printf(b, "  - #%ld ", r->iteration);
 		md(b, r->description);
-		ar_buf_printf(b, ": %+.6f against the best before it\n", gain);
+		ar_buf_printf(b, ": %+.6f against the best before it", gain);
+		measured_note(b, r);
+		ar_buf_addch(b, '\n');
 	}
 	free(idx);
 }
@@ -768,6 +976,7 @@ void ar_report_analysis(ar_buf *b, const struct ar_report *rep, ar_repo *repo)
 	              rep->info.tag ? rep->info.tag : "(untagged)", AR_LEDGER_JSONL,
 	              rep->n, ar_report_metric(rep), ar_report_direction(rep));
 	summary(b, rep);
+	noise(b, rep);
 	worked(b, rep, &g);
 	didnt(b, rep, &g);
 	crashes(b, rep);

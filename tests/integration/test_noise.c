@@ -582,6 +582,170 @@ static void test_run_warns_about_noise(void **state)
 	done(dir);
 }
 
+/* ---- ar analyze and ar calibrate --json (added with the analysis of noise) ------- */
+
+static void test_analyze_shows_the_noise(void **state)
+{
+	(void)state;
+	char *dir = session("repeats: 3\n", "0.1\n-0.1\n0\n"), *md, *head, *want;
+	json_t *r;
+
+	r = step(dir, "4.0", "0.05\n-0.05\n0\n", "halve it", NULL);
+	eng_assert_str(eng_jstr(r, "status"), "keep");
+	json_decref(r);
+	head = eng_head(dir);
+	/* Better by 0.01 on average, with a spread of 0.3: not beyond the noise. */
+	r = step(dir, "4.00", "-0.31\n0.3\n-0.02\n", "nothing really", NULL);
+	eng_assert_str(eng_jstr(r, "status"), "discard");
+	assert_true(tu_contains(eng_jstr(r, "reason"), "not significantly better"));
+	json_decref(r);
+	set_noise(dir, "0.1\n-0.1\n0\n");
+	free(eng_ok(dir, "calibrate -n 3"));
+	free(eng_ok(dir, "analyze"));
+	md = tu_read(dir, "autoresearch-t-analysis.md");
+	assert_non_null(md);
+	/* The numbers carry their spread, runs and p. */
+	assert_true(tu_contains(md, "- Baseline: 5.000000 \xc2\xb1 0.1 (3 runs)\n"));
+	want = ar_xprintf("- Best: 4.000000 \xc2\xb1 0.05 (#2, commit %.7s: halve it), 3 runs, "
+	                  "p = ", head);
+	assert_true(tu_contains(md, want));
+	free(want);
+	assert_true(tu_contains(md, "  - #2 halve it: +1.000000, measured 4.000000 \xc2\xb1 0.05 "
+	                            "(3 runs, p = "));
+	assert_true(tu_contains(md, "| 2 | 4.000000 \xc2\xb1 0.05 | +1.000000 (p = "));
+	/* The Noise section: 9 runs for 3 experiments, the discard that was
+	 * better but not significantly, the calibration of the best. */
+	assert_true(tu_contains(md, "\n## Noise\n"));
+	assert_true(tu_contains(md, "- Runs: 9 measured runs for 3 experiments"));
+	assert_true(tu_contains(md, "- Kept after the test: 1, p = "));
+	assert_true(tu_contains(md, "(discarded): #3 (p = 0."));
+	assert_true(tu_contains(md, "1 discard that more runs might tell from noise"));
+	want = ar_xprintf("3 runs of %.7s, mean 4, sd 0.1 (cv 2.50%%), min/max 3.9 / 4.1;", head);
+	assert_true(tu_contains(md, "- Calibration (`ar calibrate`, "));
+	assert_true(tu_contains(md, want));
+	free(want);
+	free(md);
+	free(head);
+	done(dir);
+
+	/* One run each: the analysis has no noise to show. */
+	dir = session("", "0\n");
+	json_decref(step(dir, "4.0", "0\n", "halve it", NULL));
+	free(eng_ok(dir, "analyze"));
+	md = tu_read(dir, "autoresearch-t-analysis.md");
+	assert_non_null(md);
+	assert_true(tu_contains(md, "- Baseline: 5.000000\n"));
+	assert_false(tu_contains(md, "\xc2\xb1"));
+	assert_false(tu_contains(md, "p = "));
+	assert_false(tu_contains(md, "## Noise"));
+	free(md);
+	done(dir);
+}
+
+static void test_calibrate_json(void **state)
+{
+	(void)state;
+	char *dir = session("", "0\n"), *out = NULL, *err = NULL, *head = eng_head(dir);
+	double sd = 0.07905694150420949, s[8]; /* python3 statistics.stdev */
+	json_error_t jerr;
+	json_t *o;
+
+	set_noise(dir, "0.1\n-0.1\n0.05\n-0.05\n0\n");
+	assert_int_equal(eng_ar(dir, &out, &err, "calibrate -n 5 --effect 5%% --json"), 0);
+	/* stdout is the one object; the runs' progress went to stderr. */
+	o = json_loads(out, 0, &jerr);
+	if (!o)
+		fail_msg("stdout is not one JSON object (%s): %s", jerr.text, out);
+	assert_int_equal(count(out, "\n"), 1);
+	assert_true(tu_contains(err, "run 5/5"));
+	eng_assert_str(json_string_value(json_object_get(o, "commit")), head);
+	assert_int_equal(json_integer_value(json_object_get(o, "n")), 5);
+	assert_int_equal(jnums(o, "samples", s, 8), 5);
+	assert_near(s[0], 5.1);
+	assert_near(s[1], 4.9);
+	assert_near(s[4], 5.0);
+	assert_near(jnum(o, "mean"), 5.0);
+	assert_near(jnum(o, "sd"), sd);
+	assert_near(jnum(o, "cv"), sd / 5.0);
+	assert_near(jnum(o, "min"), 4.9);
+	assert_near(jnum(o, "max"), 5.1);
+	assert_near(jnum(o, "effect"), 0.25); /* 5% of 5 */
+	assert_near(jnum(o, "alpha"), 0.05);
+	/* 0.25 = 3.16 sd: 2 runs per side; min_delta = z_0.95 sd sqrt(2/2). */
+	assert_int_equal(json_integer_value(json_object_get(o, "repeats")), 2);
+	assert_int_equal(json_integer_value(json_object_get(o, "repeats_needed")), 2);
+	assert_near(jnum(o, "min_delta"), 1.6448536269514722 * sd);
+	eng_assert_str(json_string_value(json_object_get(o, "min_delta_setting")), "2.6%");
+	assert_true(tu_contains(json_string_value(json_object_get(o, "calibration")),
+	                        ".autoresearch/calibration"));
+	assert_true(json_is_false(json_object_get(o, "written")));
+	assert_true(tu_exists(dir, ".autoresearch/calibration"));
+	json_decref(o);
+	free(out);
+	free(err);
+
+	/* --write: written, and nothing but the object on stdout. */
+	set_noise(dir, "0.1\n-0.1\n0.05\n-0.05\n0\n");
+	assert_int_equal(eng_ar(dir, &out, &err, "calibrate -n 5 --effect 5%% --write --json"), 0);
+	o = json_loads(out, 0, &jerr);
+	assert_non_null(o);
+	assert_true(json_is_true(json_object_get(o, "written")));
+	char *yaml = tu_read(dir, ".autoresearch.yaml");
+	assert_true(tu_contains(yaml, "\nrepeats: 2\n"));
+	assert_true(tu_contains(yaml, "\nmin_delta: 2.6%\n"));
+	free(yaml);
+	json_decref(o);
+	free(out);
+	free(err);
+	free(head);
+	done(dir);
+}
+
+static void test_calibrate_json_bad_input(void **state)
+{
+	(void)state;
+	char *dir = session("", "0\n"), *out = NULL, *err = NULL;
+
+	/* An unknown flag: a usage error, nothing on stdout. */
+	assert_int_equal(eng_ar(dir, &out, &err, "calibrate --json --jsno"), 2);
+	assert_true(tu_contains(err, "--jsno"));
+	eng_assert_str(out, "");
+	free(out);
+	free(err);
+	assert_int_equal(eng_ar(dir, &out, &err, "calibrate --json -n 1"), 2);
+	assert_true(tu_contains(err, "-n takes"));
+	eng_assert_str(out, "");
+	free(out);
+	free(err);
+	/* A run that fails: exit 1, the reason on stderr, no object. */
+	set_noise(dir, "0\n");
+	assert_int_equal(eng_ar(dir, &out, &err, "-c 'run_command=exit 3' calibrate --json"), 1);
+	assert_true(tu_contains(err, "calibration run 1"));
+	eng_assert_str(out, "");
+	free(out);
+	free(err);
+	done(dir);
+
+	/* --write that cannot write (a JSON configuration): the object says
+	 * written false, the message says why, exit 2. */
+	dir = tu_git_repo(".autoresearch.json",
+	                  "{\"target_file\": \"train.sh\", \"run_command\": \"sh train.sh\","
+	                  " \"metric_name\": \"score\", \"metric_direction\": \"lower\"}\n",
+	                  "noisy.sh", noisy_sh, "train.sh", "sh noisy.sh 2.0\n",
+	                  ".gitignore", ".count\nnoise.txt\n", NULL);
+	set_noise(dir, "0\n");
+	assert_int_equal(eng_ar(dir, &out, &err, "--adapter custom calibrate -n 2 --write --json"), 2);
+	json_t *o = json_loads(out, 0, NULL);
+	assert_non_null(o);
+	assert_true(json_is_false(json_object_get(o, "written")));
+	assert_true(tu_contains(err, "yourself"));
+	json_decref(o);
+	free(out);
+	free(err);
+	tu_rm_rf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -600,6 +764,9 @@ int main(void)
 		cmocka_unit_test(test_calibrate_bad_input),
 		cmocka_unit_test(test_calibrate_write_refuses_json_config),
 		cmocka_unit_test(test_run_warns_about_noise),
+		cmocka_unit_test(test_analyze_shows_the_noise),
+		cmocka_unit_test(test_calibrate_json),
+		cmocka_unit_test(test_calibrate_json_bad_input),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
