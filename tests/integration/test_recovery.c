@@ -262,7 +262,7 @@ static void test_sigterm_during_run(void **state)
 
 	tu_write(dir, "train.sh", train);
 	assert_int_equal(step_until_marker(dir, "stopped", marker, "TERM", &child), 0);
-	assert_false(eng_alive("slee[p] 1008"));
+	assert_true(eng_gone("slee[p] 1008", 2.0));
 	json_t *last = eng_last(dir);
 	eng_assert_str(eng_jstr(last, "status"), "interrupted");
 	assert_int_equal(json_integer_value(json_object_get(last, "iteration")), 2);
