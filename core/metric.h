@@ -3,12 +3,16 @@
  * output, and combined by an expression.
  *
  * The log is scanned from its end backwards in blocks, so the last match in
- * a 1 GiB log costs a read of the last few MiB, with bounded memory.
+ * a 1 GiB log costs a read of the last few MiB, with bounded memory.  A
+ * line longer than a block (1 MiB) is skipped.  Where the whole log must
+ * be read (the only match is near its start), a big log is scanned by
+ * several threads at once, in chunks.
  */
 #ifndef AR_METRIC_H
 #define AR_METRIC_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "regex.h"
 
 /*
@@ -46,5 +50,24 @@ int ar_expr_eval(const ar_expr *e, const char *const *names,
 /* The i-th distinct name used by the expression, or NULL past the end. */
 const char *ar_expr_name(const ar_expr *e, size_t i);
 void ar_expr_free(ar_expr *e);
+
+/*
+ * Internal, for tests and benchmarks: how ar_metric_from_log* read a log.
+ * The answers never depend on it, only the speed.  split_min: logs from
+ * this many bytes on are scanned in chunks of `chunk` bytes by several
+ * threads (0: the defaults, 64 MiB and 16 MiB, chunks only when there is
+ * more than one CPU; other values apply on one CPU too, with one thread;
+ * UINT64_MAX: never); no_mmap: read with pread, as when mmap is refused;
+ * no_literal: run the regex over every line, without first searching for
+ * a literal its matches must hold.  NULL restores the defaults.
+ * Process-wide and not thread-safe: set it before scanning.
+ */
+struct ar_metric__tuning {
+	uint64_t split_min;
+	uint64_t chunk;
+	int no_mmap;
+	int no_literal;
+};
+void ar_metric__tune(const struct ar_metric__tuning *t);
 
 #endif

@@ -10,7 +10,8 @@
 typedef struct ar_regex ar_regex;
 
 /*
- * Compile `pattern` (multiline: ^ and $ match at line ends).  On a bad
+ * Compile `pattern` (multiline: ^ and $ match at line ends, and a line
+ * ends at "\n" whatever newline convention PCRE2 was built with).  On a bad
  * pattern returns AR_EUSAGE with PCRE2's message and the offset in
  * ar_error_last(): "bad regex '(x': missing closing parenthesis at offset 2".
  * *out is the caller's: ar_regex_free().
@@ -29,5 +30,18 @@ const char *ar_regex_pattern(const ar_regex *re);
 int ar_regex_search(const ar_regex *re, const char *subject, size_t len,
                     size_t offset, size_t *mstart, size_t *mend,
                     size_t *gstart, size_t *gend);
+
+/*
+ * A byte string that every match of `re` contains, read from the pattern
+ * at compile time, so that a caller can skip text without it before
+ * running the regex: the longest run of plain characters that no
+ * alternative (|), optional quantifier (? * {0,...}) or class leaves out.
+ * "loss=" for "^loss=(\S+)", "val_bpb:" for "(?:^val_bpb:)\s*(.*)",
+ * NULL for "^(\d+|nan)$" (no byte is required there) and for
+ * patterns using syntax this reading does not follow (lookarounds, inline
+ * options, \Q...\E, backreferences, ...): NULL only means "no hint".  The
+ * string has no newline.  Borrowed from re; *len gets its length (0 with NULL).
+ */
+const char *ar_regex_literal(const ar_regex *re, size_t *len);
 
 #endif

@@ -6,13 +6,19 @@
  *                                      `ar step` does with metric.name only)
  *   bench_metric pattern LOG REGEX     ar_metric_from_log_pattern
  *
+ * With AR_BENCH_METRIC_WAY=one-thread the log is scanned by one thread
+ * only; with AR_BENCH_METRIC_WAY=plain also without mmap or the literal
+ * search (pread and the regex on every line, as before they were added).
+ *
  * Prints "<value> <milliseconds> <peak RSS KiB>" on stdout; exit 0 when a
  * number was found, 1 when not (the message on stderr), 2 on bad usage.
  * The peak RSS is VmHWM from /proc/self/status: this process's own high-water
  * mark (getrusage's ru_maxrss would include the parent's, inherited through
  * fork across exec).
  */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
@@ -34,13 +40,31 @@ static long peak_rss_kib(void)
 	return kib;
 }
 
+/* AR_BENCH_METRIC_WAY: 0 when understood. */
+static int set_way(void)
+{
+	const char *way = getenv("AR_BENCH_METRIC_WAY");
+	struct ar_metric__tuning t = { UINT64_MAX, 0, 0, 0 };
+
+	if (!way || !*way)
+		return 0;
+	if (!strcmp(way, "plain"))
+		t.no_mmap = t.no_literal = 1;
+	else if (strcmp(way, "one-thread"))
+		return -1;
+	ar_metric__tune(&t);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	double value = 0, t0;
 	int rc;
 
-	if (argc != 4 || (strcmp(argv[1], "default") && strcmp(argv[1], "pattern"))) {
-		fprintf(stderr, "usage: bench_metric default|pattern LOG NAME|REGEX\n");
+	if (argc != 4 || (strcmp(argv[1], "default") && strcmp(argv[1], "pattern")) ||
+	    set_way() < 0) {
+		fprintf(stderr, "usage: [AR_BENCH_METRIC_WAY=one-thread|plain] "
+		        "bench_metric default|pattern LOG NAME|REGEX\n");
 		return 2;
 	}
 	t0 = ar_now();

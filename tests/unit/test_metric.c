@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -467,6 +468,297 @@ static void test_match_several_blocks_back(void **state)
 	ar_buf_release(&b);
 }
 
+/* ---- the literal search, the two halves, the pread fallback ---- */
+
+/* Lines holding the literal (the name, or the pattern's "loss=") that the
+ * regex rejects do not hide an earlier match, and one that passes only at
+ * a later place in the line is still found. */
+static void test_literal_in_rejected_lines(void **state)
+{
+	char *path = write_logs(*state, "val_bpb: 0.5\nnote: val_bpb: 9\n"
+	                        "METRICval_bpb=8\nXMETRIC val_bpb=7\n  val_bpb : x\n"
+	                        "val_bpb_ema: 3\n#val_bpb: 2\nval_bpb\n");
+
+	assert_double_equal(default_ok(path, "val_bpb"), 0.5);
+	free(path);
+	path = write_logs(*state, "x\n \t METRIC \t val_bpb=0.25\nval_bpb val_bpb: 1\n");
+	assert_double_equal(default_ok(path, "val_bpb"), 0.25);
+	free(path);
+	/* "TRIC" is first seen inside "METRIC", where it cannot match. */
+	path = write_logs(*state, "METRIC TRIC=5\nTRICK: 6\nMETRICS TRIC=7\n");
+	assert_double_equal(default_ok(path, "TRIC"), 5);
+	free(path);
+	/* A name starting with blanks is not searched for first: same answers. */
+	path = write_logs(*state, "    val_bpb: 3\n val_bpb: 4\nx  val_bpb: 5\n");
+	assert_double_equal(default_ok(path, "  val_bpb"), 3);
+	free(path);
+	path = write_logs(*state, "loss=1.5\nloss=abc\nmy loss=nan loss=\nloss=.\n");
+	assert_double_equal(pattern_ok(path, "loss=(\\d+\\.\\d+)"), 1.5);
+	assert_double_equal(pattern_ok(path, "^loss=(\\d\\S*)$"), 1.5);
+	free(path);
+	/* Several matches in the literal's line: the last one wins. */
+	path = write_logs(*state, "a loss=1 b loss=2 c loss=3x\nloss=q\n");
+	assert_double_equal(pattern_ok(path, "loss=(\\d+)"), 3);
+	free(path);
+}
+
+/* The metric line at every offset near the end of a file without a
+ * final newline, and near its start: the vector search's 64-byte steps
+ * and its byte-wise tail. */
+static void test_literal_at_every_offset(void **state)
+{
+	ar_buf b = AR_BUF_INIT;
+	size_t k;
+	char *path;
+
+	for (k = 0; k < 150; k++) {
+		ar_buf_clear(&b);
+		add_filler(&b, 200 + k);
+		ar_buf_adds(&b, "val_bpb: 0.5");
+		path = write_log(*state, b.ptr, b.len);
+		assert_double_equal(default_ok(path, "val_bpb"), 0.5);
+		assert_double_equal(pattern_ok(path, "^val_bpb: (\\S+)"), 0.5);
+		free(path);
+		ar_buf_clear(&b);
+		ar_buf_add(&b, "                ", k % 16);
+		ar_buf_adds(&b, "val_bpb: 0.25\n");
+		add_filler(&b, 1 + k);
+		path = write_log(*state, b.ptr, b.len);
+		assert_double_equal(default_ok(path, "val_bpb"), 0.25);
+		free(path);
+	}
+	ar_buf_release(&b);
+}
+
+static void tune(uint64_t split_min, uint64_t chunk, int no_mmap, int no_literal)
+{
+	struct ar_metric__tuning t = { split_min, chunk, no_mmap, no_literal };
+
+	ar_metric__tune(&t);
+}
+
+/* A chunk size for the tests: a log of a few blocks has several chunks. */
+#define CHUNK (BLOCK + 12345)
+
+/* A log scanned in chunks by several threads: a match only in the first
+ * chunk, in the first and the last (the later wins), in none. */
+static void test_chunks(void **state)
+{
+	ar_buf b = AR_BUF_INIT;
+	char *path;
+
+	tune(1, CHUNK, 0, 0);
+	ar_buf_adds(&b, "METRIC val_bpb=2\nloss=4.5\n");
+	add_filler(&b, 5 * BLOCK);
+	path = write_log(*state, b.ptr, b.len);
+	assert_double_equal(default_ok(path, "val_bpb"), 2);
+	assert_double_equal(pattern_ok(path, "^loss=(\\S+)"), 4.5);
+	free(path);
+	ar_buf_adds(&b, "val_bpb: 1.5\n");
+	add_filler(&b, 2000);
+	path = write_log(*state, b.ptr, b.len);
+	assert_double_equal(default_ok(path, "val_bpb"), 1.5);
+	free(path);
+	b.len = 0;
+	add_filler(&b, 5 * BLOCK);
+	path = write_log(*state, b.ptr, b.len);
+	assert_int_equal(ar_metric_from_log_default(path, "val_bpb", &(double){ 0 }),
+	                 AR_ENOTFOUND);
+	free(path);
+	ar_metric__tune(NULL);
+	ar_buf_release(&b);
+}
+
+/* An error in the first chunk (PCRE2's match limit) is reported from its
+ * thread when no later chunk has a match, and does not matter when one
+ * has. */
+static void test_error_in_first_chunk(void **state)
+{
+	static const char bad[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab\n";
+	ar_buf b = AR_BUF_INIT;
+	char *path;
+	double v = 0;
+
+	tune(1, CHUNK, 0, 0);
+	ar_buf_adds(&b, bad);
+	add_filler(&b, 2 * BLOCK);
+	path = write_log(*state, b.ptr, b.len);
+	assert_int_equal(ar_metric_from_log_pattern(path, "^((a+)+|\\d+)$", &v),
+	                 AR_ERROR);
+	assert_true(tu_contains(ar_error_last(), "regex '^((a+)+|\\d+)$' failed"));
+	free(path);
+	ar_buf_adds(&b, "42\n");
+	add_filler(&b, 100);
+	path = write_log(*state, b.ptr, b.len);
+	assert_double_equal(pattern_ok(path, "^((a+)+|\\d+)$"), 42);
+	free(path);
+	ar_metric__tune(NULL);
+	ar_buf_release(&b);
+}
+
+/* Lines at the start of the second chunk (the file's first line start
+ * from CHUNK on): the metric there, lines about a block long there (seen
+ * whole up to BLOCK-2 bytes and a newline, as without chunks), and a long
+ * line over the chunk's start (the chunks merge). */
+static void test_line_at_a_chunk_start(void **state)
+{
+	static const struct ar_metric__tuning ways[] = {
+		{ 1, CHUNK, 0, 0 }, { UINT64_MAX, 0, 0, 1 },
+	};
+	ar_buf b = AR_BUF_INIT;
+	size_t len, w, over;
+	char *path;
+
+	for (len = BLOCK - 3; len <= BLOCK + 1; len++) { /* with the newline */
+		for (over = 0; over <= 5000; over += 5000) {
+			ar_buf_clear(&b);
+			ar_buf_adds(&b, "val_bpb: 0.25\n");
+			add_filler(&b, CHUNK - over - b.len);
+			ar_buf_adds(&b, "val_bpb: 0.5 ");
+			while (b.len < CHUNK - over + len - 1)
+				ar_buf_addch(&b, '-');
+			ar_buf_addch(&b, '\n');
+			add_filler(&b, 2 * BLOCK);
+			path = write_log(*state, b.ptr, b.len);
+			for (w = 0; w < 2; w++) {
+				ar_metric__tune(&ways[w]);
+				assert_double_equal(default_ok(path, "val_bpb"),
+				                    len <= BLOCK - 1 ? 0.5 : 0.25);
+			}
+			free(path);
+		}
+	}
+	ar_metric__tune(NULL);
+	ar_buf_release(&b);
+}
+
+/* A literal that ends the match and the file: " ms" in "(\d+) ms". */
+static void test_literal_ends_the_file(void **state)
+{
+	char *path = write_logs(*state, "x\n5 ms\n12 ms");
+	double v = 0;
+
+	assert_double_equal(pattern_ok(path, "(\\d+) ms"), 12);
+	free(path);
+	/* The last line is the literal alone: found (and not a number). */
+	path = write_logs(*state, "abc1\nabc");
+	assert_int_equal(ar_metric_from_log_pattern(path, "abc(\\d*)", &v), AR_ERROR);
+	assert_true(tu_contains(ar_error_last(), "is not a finite number: ''"));
+	free(path);
+}
+
+/* Deterministic pseudo-random numbers (xorshift64), so a failure repeats. */
+static uint64_t rnd_state = 88172645463325252ull;
+
+static size_t rnd(size_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (size_t)(rnd_state % n);
+}
+
+/* A random line (with its newline) that the patterns below match, nearly
+ * match, or fail on. */
+static void add_random_line(ar_buf *b)
+{
+	static const char *const lines[] = {
+		"val_bpb: 0.5", "METRIC val_bpb=%zu", "  val_bpb:\t1e-3", "x val_bpb: 1",
+		"val_bpb: nan", "loss=%zu.5", "step %zu | loss=abc", "\tMETRIC\tval_bpb=-%zu",
+		"val_bpb_ema: 3", "val_bpb : %zu,", "", "\r", "val_bpb: %zu\r",
+		"loss=%zu.25 loss=7.5", "\x1b[2K\rval_bpb: 9", "METRICval_bpb=1",
+		"val_bpb: 1.%zu (best)", "val_bpb:", "loss=", "val_bpb=%zu",
+	};
+	size_t k = rnd(sizeof(lines) / sizeof(lines[0]) + 3), n;
+
+	if (k == sizeof(lines) / sizeof(lines[0])) { /* about a block long */
+		n = BLOCK - 4 + rnd(6);
+		ar_buf_adds(b, rnd(2) ? "val_bpb: 6 " : "loss=6.5 ");
+		while (n-- > 11)
+			ar_buf_addch(b, 'x');
+	} else if (k == sizeof(lines) / sizeof(lines[0]) + 1) { /* NULs */
+		ar_buf_add(b, "\0val_bpb: 3\0", 12);
+	} else if (k < sizeof(lines) / sizeof(lines[0])) {
+		ar_buf_printf(b, lines[k], rnd(1000));
+	}
+	ar_buf_addch(b, '\n');
+}
+
+/* A random log: filler with random lines in it, 2 KiB to 3 MiB, with or
+ * without a final newline. */
+static void random_log(ar_buf *b)
+{
+	size_t size = rnd(3) == 0 ? 2048 : 1 + rnd(3 * BLOCK), lines = 1 + rnd(8), i;
+
+	ar_buf_clear(b);
+	for (i = 0; i < lines; i++) {
+		add_filler(b, 1 + rnd(size / lines + 1));
+		add_random_line(b);
+	}
+	if (rnd(2))
+		b->len--;
+}
+
+struct outcome {
+	int rc;
+	double v;
+	char *msg;
+};
+
+static struct outcome outcome(const char *path, const char *pattern)
+{
+	struct outcome o = { 0, 0, NULL };
+
+	if (pattern[0] == '=')
+		o.rc = ar_metric_from_log_default(path, pattern + 1, &o.v);
+	else
+		o.rc = ar_metric_from_log_pattern(path, pattern, &o.v);
+	o.msg = ar_xstrdup(o.rc < 0 ? ar_error_last() : "");
+	return o;
+}
+
+/* Random logs read every way - a block at a time with pread and the regex
+ * on every line (as before mmap, literals and threads), mapped, in chunks
+ * (also smaller than a block), with pread in chunks, without the literal
+ * search - give the same answers and messages. */
+static void test_every_way_same_answer(void **state)
+{
+	static const char *const patterns[] = {
+		"=val_bpb", "^val_bpb:\\s*(\\S+)", "loss=(\\d+\\.\\d+)", "val_bpb[:=]\\s*(\\S+)",
+		"(?:^val_bpb:)\\s*([-+]?(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:[eE][-+]?[0-9]+)?)",
+	};
+	static const struct ar_metric__tuning ways[] = {
+		{ UINT64_MAX, 0, 1, 1 }, { 0, 0, 0, 0 }, { 1, CHUNK, 0, 0 },
+		{ 1, BLOCK / 3, 0, 0 }, { 1, CHUNK, 1, 0 }, { UINT64_MAX, 0, 0, 1 },
+	};
+	ar_buf b = AR_BUF_INIT;
+	struct outcome want, got;
+	size_t n, i, w;
+	char *path;
+
+	for (n = 0; n < 24; n++) {
+		random_log(&b);
+		path = write_log(*state, b.ptr, b.len);
+		for (i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+			ar_metric__tune(&ways[0]);
+			want = outcome(path, patterns[i]);
+			for (w = 1; w < sizeof(ways) / sizeof(ways[0]); w++) {
+				ar_metric__tune(&ways[w]);
+				got = outcome(path, patterns[i]);
+				if (got.rc != want.rc || got.v != want.v || strcmp(got.msg, want.msg))
+					fail_msg("log %zu (%zu bytes), '%s', way %zu: rc %d %.17g '%s', "
+					         "expected rc %d %.17g '%s'", n, b.len, patterns[i], w,
+					         got.rc, got.v, got.msg, want.rc, want.v, want.msg);
+				free(got.msg);
+			}
+			free(want.msg);
+		}
+		free(path);
+	}
+	ar_metric__tune(NULL);
+	ar_buf_release(&b);
+}
+
 static double text_ok(const char *text, int want_rate)
 {
 	double v = -1;
@@ -553,6 +845,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_longest_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_line_across_block_boundary, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_match_several_blocks_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_literal_in_rejected_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_literal_at_every_offset, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chunks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_in_first_chunk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_line_at_a_chunk_start, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_literal_ends_the_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_way_same_answer, setup, teardown),
 		cmocka_unit_test(test_text_last_number),
 		cmocka_unit_test(test_text_pytest),
 		cmocka_unit_test(test_text_errors),
