@@ -248,7 +248,8 @@ static void noise_test(struct step *st, struct ar_decision_in *in)
 	                              s->nbest_samples);
 	st->best_value = in->best;
 	in->use_test = 1;
-	in->alpha = st->noise.sampling.alpha;
+	/* alpha; under repeats: auto the level of this look (stats.h) */
+	in->alpha = ar_stats_level(&st->noise.sampling, st->smp.n);
 	in->p_value = 1.0; /* one run on each side: no evidence */
 	if (ar_stats_welch(st->smp.samples, st->smp.n, s->best_samples,
 	                   s->nbest_samples, in->direction, &w) == 0)
@@ -487,8 +488,11 @@ int ar_engine_step(struct ar_session *s, const struct ar_step_opts *o,
 	}
 	ar_fault_point("after-run");
 	decide(&st);
-	if ((err = finish(&st)) == 0)
+	if ((err = finish(&st)) == 0) {
+		if (!strcmp(st.r->status, AR_ST_KEEP))
+			ar_engine_measure_new_best(s, o, st.r->iteration, warnings);
 		ar_engine_refresh_best(s, o, st.r->iteration, warnings);
+	}
 done:
 	step_release(&st);
 	return err;

@@ -358,10 +358,55 @@ static void best_add(struct ar_session *s, double v, size_t window)
 	}
 }
 
+/*
+ * Run the best (the tree is at it) `runs` times, logs <N>.<stem>.log,
+ * <N>.<stem>2.log, ...; the metric of each clean run goes to out[] (the
+ * caller's, `runs` long).  Returns how many.  Failures are notes in
+ * `warnings`; stops when the user interrupts.
+ */
+static size_t run_best(struct ar_session *s, const struct ar_step_opts *o, long iteration,
+                       const char *stem, int runs, double *out, ar_strvec *warnings)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < runs && !(s->interrupt && *s->interrupt); i++) {
+		struct ar_run_once r;
+		struct ar_runner_opts ro = { iteration, NULL, o->progress, o->payload };
+		char *name = i ? ar_xprintf("%ld.%s%d.log", iteration, stem, i + 1)
+		               : ar_xprintf("%ld.%s.log", iteration, stem);
+		char *failure = NULL;
+		ro.log_name = name;
+		int err = ar_engine_run_once(s, &ro, &r);
+		if (err == 0 && !(failure = ar_engine_run_failure(s, &r)) && r.m.has_score)
+			out[n++] = r.m.score;
+		else if (!(s->interrupt && *s->interrupt))
+			ar_strvec_pushf(warnings, "re-running the best to %s its samples "
+			                "failed (%s); see %s", strcmp(stem, "best") ? "refresh"
+			                : "renew", err < 0 ? ar_error_last()
+			                : failure ? failure : "no metric", r.log_path);
+		ar_error_clear();
+		free(failure);
+		free(name);
+		ar_run_once_release(&r);
+	}
+	return n;
+}
+
+static void save_best(struct ar_session *s, ar_strvec *warnings)
+{
+	if (ar_best_samples_save(s) < 0) {
+		ar_strvec_pushf(warnings, "could not save the best's samples: %s",
+		                ar_error_last());
+		ar_error_clear();
+	}
+}
+
 void ar_engine_refresh_best(struct ar_session *s, const struct ar_step_opts *o,
                             long iteration, ar_strvec *warnings)
 {
 	struct ar_noise nz;
+	double *got;
+	size_t n;
 	int runs;
 
 	ar_noise_from_config(&nz, &s->ws->cfg);
@@ -369,29 +414,30 @@ void ar_engine_refresh_best(struct ar_session *s, const struct ar_step_opts *o,
 	    iteration - s->best_refreshed < nz.refresh_best)
 		return;
 	runs = nz.sampling.adaptive ? 1 : nz.sampling.repeats;
-	for (int i = 0; i < runs && !(s->interrupt && *s->interrupt); i++) {
-		struct ar_run_once r;
-		struct ar_runner_opts ro = { iteration, NULL, o->progress, o->payload };
-		char *name = i ? ar_xprintf("%ld.refresh%d.log", iteration, i + 1)
-		               : ar_xprintf("%ld.refresh.log", iteration);
-		char *failure = NULL;
-		ro.log_name = name;
-		int err = ar_engine_run_once(s, &ro, &r);
-		if (err == 0 && !(failure = ar_engine_run_failure(s, &r)) && r.m.has_score)
-			best_add(s, r.m.score, nz.window);
-		else if (!(s->interrupt && *s->interrupt))
-			ar_strvec_pushf(warnings, "re-running the best to refresh its samples "
-			                "failed (%s); see %s", err < 0 ? ar_error_last()
-			                : failure ? failure : "no metric", r.log_path);
-		ar_error_clear();
-		free(failure);
-		free(name);
-		ar_run_once_release(&r);
-	}
+	got = ar_xmalloc((size_t)runs * sizeof(*got));
+	n = run_best(s, o, iteration, "refresh", runs, got, warnings);
+	for (size_t i = 0; i < n; i++)
+		best_add(s, got[i], nz.window);
+	free(got);
 	s->best_refreshed = iteration;
-	if (ar_best_samples_save(s) < 0) {
-		ar_strvec_pushf(warnings, "could not save the best's samples: %s",
-		                ar_error_last());
-		ar_error_clear();
+	save_best(s, warnings);
+}
+
+void ar_engine_measure_new_best(struct ar_session *s, const struct ar_step_opts *o,
+                                long iteration, ar_strvec *warnings)
+{
+	struct ar_noise nz;
+	double *got;
+	size_t n;
+
+	ar_noise_from_config(&nz, &s->ws->cfg);
+	if (!nz.on || !nz.sampling.adaptive || !s->has_best || s->best_iteration != iteration)
+		return;
+	got = ar_xmalloc((size_t)nz.sampling.max_repeats * sizeof(*got));
+	n = run_best(s, o, iteration, "best", nz.sampling.max_repeats, got, warnings);
+	if (n >= 2 || (n == 1 && nz.sampling.max_repeats == 1)) {
+		ar_best_samples_set(s, got, n, s->best, iteration);
+		save_best(s, warnings);
 	}
+	free(got);
 }

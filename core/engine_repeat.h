@@ -16,7 +16,9 @@
  *     refreshed <iteration of the last refresh, or of the best>
  *     samples <v1> <v2> ...
  *
- * Every refresh_best experiments (default 10) the best is run again and the
+ * Under repeats: auto a new best is measured afresh after its keep
+ * (ar_engine_measure_new_best).  Every refresh_best experiments (default
+ * 10) the best is run again and the
  * run added to its samples (the latest max(10, the most runs an experiment
  * may make) are kept), so that drift of the machine is not taken for
  * progress.  Those runs are not experiments: their logs are
@@ -119,5 +121,18 @@ int ar_best_samples_update(struct ar_session *s, int noise_on);
  */
 void ar_engine_refresh_best(struct ar_session *s, const struct ar_step_opts *o,
                             long iteration, ar_strvec *warnings);
+
+/*
+ * repeats: auto, after experiment `iteration` was kept (the tree at it):
+ * the runs that made it pass are, by selection, luckier than its true
+ * value (regression to the mean), and later experiments would be judged
+ * against a best that looks better than it is.  So the new best is
+ * measured afresh, as the baseline was: max_repeats runs, logs
+ * <N>.best.log, <N>.best2.log, ..., which become its samples (when at
+ * least two succeed; else it keeps the experiment's).  Not experiments.
+ * Nothing in other modes.  Failures are notes in `warnings`.
+ */
+void ar_engine_measure_new_best(struct ar_session *s, const struct ar_step_opts *o,
+                                long iteration, ar_strvec *warnings);
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * stats.c - summaries, Welch's t-test and the sampling rule (see stats.h).
+ * stats.c - summaries, Welch's t-test, the sequential design of repeats:
+ * auto and the sampling rule (see stats.h).
  */
 #include "stats.h"
 
@@ -215,6 +216,156 @@ int ar_stats_welch(const double *cand, size_t nc, const double *best, size_t nb,
 	return 0;
 }
 
+/* ---- the sequential design of repeats: auto ------------------------------- */
+
+#define SEQ_GRID 81       /* points per look (odd, for Simpson's rule) */
+#define SEQ_STEPS 100     /* at most this many steps of the root finder */
+
+static double upper_tail(double z)
+{
+	return 0.5 * erfc(z / sqrt(2.0));
+}
+
+static double normal_pdf(double z)
+{
+	return exp(-0.5 * z * z) / 2.5066282746310002; /* sqrt(2 pi) */
+}
+
+double ar_stats_futility_p(void)
+{
+	return upper_tail(AR_STATS_FUTILITY_Z);
+}
+
+/* Simpson's weight of point i of n (n odd) on a grid of step h. */
+static double simpson(int i, int n, double h)
+{
+	if (i == 0 || i == n - 1)
+		return h / 3.0;
+	return (i % 2 ? 4.0 : 2.0) * h / 3.0;
+}
+
+/*
+ * Carry the density f of S_{n-1} on the grid x (step h) one run on: g
+ * gets the density of S_n = S_{n-1} + X at the points lo + j nh,
+ * g(y) = integral f(s) phi(y - s) ds (Simpson's rule).
+ */
+static void carry(const double *f, const double *x, double h, double lo, double nh,
+                  double *g)
+{
+	for (int j = 0; j < SEQ_GRID; j++) {
+		double y = lo + j * nh, sum = 0.0;
+		for (int i = 0; i < SEQ_GRID; i++)
+			sum += simpson(i, SEQ_GRID, h) * f[i] * normal_pdf(y - x[i]);
+		g[j] = sum;
+	}
+}
+
+/*
+ * P(pass) under "no gain" for the boundary constant c: S_n, the sum of n
+ * standard normal runs, passes at look n when S_n >= c sqrt(K) (z_n =
+ * c sqrt(K/n)), else stops when S_n <= l sqrt(n) (l: the futility z).
+ * f holds the density of S_{n-1} on the grid x of its continuation
+ * region (l sqrt(n-1), c sqrt(K)); g is scratch.  All SEQ_GRID long.
+ */
+static double type1(double c, int looks, double *f, double *g, double *x)
+{
+	double hi = c * sqrt((double)looks), lo = AR_STATS_FUTILITY_Z, h;
+	double pass = upper_tail(hi); /* at the first run */
+
+	if (looks < 2 || lo >= hi)
+		return pass;
+	h = (hi - lo) / (SEQ_GRID - 1);
+	for (int i = 0; i < SEQ_GRID; i++) {
+		x[i] = lo + i * h;
+		f[i] = normal_pdf(x[i]);
+	}
+	for (int n = 2; n <= looks; n++) {
+		/* Passes at run n: S_{n-1} = s, then X >= hi - s. */
+		for (int i = 0; i < SEQ_GRID; i++)
+			pass += simpson(i, SEQ_GRID, h) * f[i] * upper_tail(hi - x[i]);
+		lo = AR_STATS_FUTILITY_Z * sqrt((double)n);
+		if (n == looks || lo >= hi)
+			break; /* the last look, or no path goes on */
+		carry(f, x, h, lo, (hi - lo) / (SEQ_GRID - 1), g);
+		h = (hi - lo) / (SEQ_GRID - 1);
+		for (int j = 0; j < SEQ_GRID; j++) {
+			f[j] = g[j];
+			x[j] = lo + j * h;
+		}
+	}
+	return pass;
+}
+
+/* The boundary constant c with type1(c) = alpha: regula falsi with the
+ * Illinois modification on [-10, 10] (type1 falls as c grows: every
+ * boundary rises). */
+static double design_constant(int looks, double alpha)
+{
+	double f[SEQ_GRID], g[SEQ_GRID], x[SEQ_GRID];
+	double a = -10.0, b = 10.0, c = 0.0;
+	double fa = type1(a, looks, f, g, x) - alpha, fb = type1(b, looks, f, g, x) - alpha;
+	int side = 0;
+
+	for (int i = 0; i < SEQ_STEPS && b - a > 1e-12; i++) {
+		double fc;
+		c = (a * fb - b * fa) / (fb - fa);
+		fc = type1(c, looks, f, g, x) - alpha;
+		if (fc == 0.0)
+			break;
+		if ((fc > 0.0) == (fa > 0.0)) {
+			a = c;
+			fa = fc;
+			if (side == -1)
+				fb /= 2.0; /* the same end twice: Illinois */
+			side = -1;
+		} else {
+			b = c;
+			fb = fc;
+			if (side == 1)
+				fa /= 2.0;
+			side = 1;
+		}
+		if (fabs(fc) < 1e-13)
+			break;
+	}
+	return c;
+}
+
+int ar_stats_sequential_levels(int looks, double alpha, double *level)
+{
+	double c;
+
+	if (looks < 1 || !(alpha > 0.0 && alpha < 1.0))
+		return ar_error_set(AR_EUSAGE, "a sequential design needs at least one "
+		                    "look and 0 < alpha < 1 (got %d looks, alpha %g)",
+		                    looks, alpha);
+	c = design_constant(looks, alpha);
+	for (int n = 1; n <= looks; n++)
+		level[n - 1] = upper_tail(c * sqrt((double)looks / n));
+	return 0;
+}
+
+double ar_stats_level(const struct ar_sampling *p, size_t nc)
+{
+	int looks = p->max_repeats > 1 ? p->max_repeats : 1;
+	size_t at = nc < 1 ? 1 : nc > (size_t)looks ? (size_t)looks : nc;
+	double *level, v;
+
+	if (!p->adaptive)
+		return p->alpha;
+	level = malloc((size_t)looks * sizeof(*level));
+	if (!level)
+		abort();
+	if (ar_stats_sequential_levels(looks, p->alpha, level) < 0) {
+		ar_error_clear(); /* alpha out of range: the config refuses it */
+		free(level);
+		return p->alpha;
+	}
+	v = level[at - 1];
+	free(level);
+	return v;
+}
+
 int ar_stats_passes(const struct ar_sampling *p, const double *cand, size_t nc,
                     const double *best, size_t nb)
 {
@@ -224,12 +375,13 @@ int ar_stats_passes(const struct ar_sampling *p, const double *cand, size_t nc,
 		ar_error_clear();
 		return 0;
 	}
-	return w.gain > p->min_delta && w.p <= p->alpha;
+	return w.gain > p->min_delta && w.p <= ar_stats_level(p, nc);
 }
 
 int ar_stats_more(const struct ar_sampling *p, const double *cand, size_t nc,
                   const double *best, size_t nb)
 {
+	struct ar_welch w;
 	double diff;
 
 	if (!p->adaptive)
@@ -240,10 +392,16 @@ int ar_stats_more(const struct ar_sampling *p, const double *cand, size_t nc,
 		return 1; /* the baseline: learn the noise */
 	if (!nc)
 		return 1;
-	diff = ar_stats_mean(cand, nc) - ar_stats_mean(best, nb);
-	if ((p->direction == 1 ? diff : -diff) <= 0.0)
-		return 0; /* no better than the best: it cannot pass */
-	return !(nc >= 2 && ar_stats_passes(p, cand, nc, best, nb));
+	if (ar_stats_welch(cand, nc, best, nb, p->direction, &w) < 0) {
+		ar_error_clear(); /* one run against one: no noise to judge by yet */
+		diff = ar_stats_mean(cand, nc) - ar_stats_mean(best, nb);
+		return (p->direction == 1 ? diff : -diff) > 0.0;
+	}
+	if (w.gain > p->min_delta && w.p <= ar_stats_level(p, nc))
+		return 0; /* it passes */
+	if (w.gain <= 0.0 || w.p >= ar_stats_futility_p())
+		return 0; /* not better, or not promising enough: futility */
+	return 1;
 }
 
 /* ---- planning ------------------------------------------------------------ */

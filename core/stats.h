@@ -1,6 +1,7 @@
 /*
  * stats.h - the numbers behind decisions under noise: summaries of
- * repeated measurements, Welch's t-test and the adaptive sampling rule.
+ * repeated measurements, Welch's t-test, and the sequential design and
+ * sampling rule of repeats: auto.
  * Pure functions of their arguments (no I/O, no global state besides the
  * error message); only libm.
  *
@@ -76,21 +77,69 @@ struct ar_sampling {
 };
 
 /*
+ * The sequential design of repeats: auto.  An experiment is tested after
+ * each of its runs n = 1..K (K = max_repeats) with Welch's one-sided p_n:
+ *
+ *   p_n <= level[n]       pass: stop, it is better (the efficacy boundary)
+ *   else p_n >= futility_p  stop, it is not better (futility: p of z = 0.75,
+ *                         a gain under 0.75 standard errors)
+ *   otherwise             run it again; at n = K, a pass or a discard
+ *
+ * The levels are nominal one-sided p-values of the boundary
+ * z_n = c sqrt(K / n) (O'Brien-Fleming's shape: strict early, looser
+ * late), and c is set so that a candidate exactly as good as the best
+ * passes at some look with probability alpha, counting the futility
+ * stops (which the engine always makes: a binding futility boundary).
+ * The probability is that of the canonical model of group-sequential
+ * tests - the n-th look sees the sum of n independent standard normal
+ * runs (known noise, a best known exactly) - computed by numerical
+ * integration over the looks (Simpson's rule, the density of the sum
+ * carried from look to look, 81 points) and solved for c by regula
+ * falsi.  The looks compare Welch's p with the levels (nominal p-value
+ * boundaries): the t distribution pays for the noise being estimated.
+ *
+ * Because the futility stops remove paths that could pass later, the
+ * later levels can exceed alpha (for K = 5, alpha = 0.05: 0.0008, 0.013,
+ * 0.035, 0.058, 0.080; from K = 23 the last one even exceeds the futility
+ * p) while the chance of keeping a change that is no better stays alpha.
+ * With K = 1 the single level is alpha.
+ */
+#define AR_STATS_FUTILITY_Z 0.75
+
+/* The levels of the design for `looks` looks at `alpha` into level[0..
+ * looks-1].  0; AR_EUSAGE when looks < 1 or alpha is not in (0, 1). */
+int ar_stats_sequential_levels(int looks, double alpha, double *level);
+/* The p-value at or above which repeats: auto stops for futility:
+ * P(Z >= AR_STATS_FUTILITY_Z) = 0.2266. */
+double ar_stats_futility_p(void);
+
+/*
+ * The level an experiment with nc runs is held to: alpha with repeats: k;
+ * with repeats: auto the level of look min(nc, max_repeats) of the design
+ * (a confirmed candidate has more runs than max_repeats: the last level).
+ * ar_decide compares the p-value with this (the engine passes it as
+ * alpha).
+ */
+double ar_stats_level(const struct ar_sampling *p, size_t nc);
+
+/*
  * The stopping rule, called after each run of a candidate: 1 to run it
  * again, 0 when its samples are enough to decide.
  *  - repeats: k  -> exactly k runs.
  *  - repeats: auto -> the baseline (nb == 0) runs max_repeats times, to
- *    learn the noise.  An experiment stops at once when it measures no
- *    better than the best's mean (gain <= 0: the test cannot pass, and a
- *    clearly worse change costs one run); stops when it passes (at least 2
- *    samples, gain > min_delta and p <= alpha); else runs again, up to
- *    max_repeats.
+ *    learn the noise.  An experiment stops when it passes (gain >
+ *    min_delta and p <= its level, see above), when it measures no better
+ *    than the best's mean (gain <= 0) or p >= the futility p (a change
+ *    that is not clearly promising costs one run), or at max_repeats.
+ *    When the test cannot be made yet (one run against a best with one
+ *    sample) it runs again if its gain is positive.
  */
 int ar_stats_more(const struct ar_sampling *p, const double *cand, size_t nc,
                   const double *best, size_t nb);
 
-/* 1 when cand passes against best: gain > min_delta and p <= alpha (the
- * test of the stopping rule; the engine's verdict is ar_decide's). */
+/* 1 when cand passes against best: gain > min_delta and p <= its level
+ * (ar_stats_level; the test of the stopping rule; the engine's verdict is
+ * ar_decide's). */
 int ar_stats_passes(const struct ar_sampling *p, const double *cand, size_t nc,
                     const double *best, size_t nb);
 

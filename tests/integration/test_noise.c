@@ -234,14 +234,21 @@ static void test_min_delta_still_applies(void **state)
 
 /* ---- repeats: auto and confirm ------------------------------------------------ */
 
-static void test_auto_discards_clearly_worse_after_one_run(void **state)
+/*
+ * repeats: auto (stats.h): after each run Welch's p against the level of
+ * that look (K = 5, alpha 0.05: 0.00084, 0.0132, 0.0349, 0.0581, 0.0801),
+ * a stop for futility at p >= 0.2266, and a kept change measured afresh.
+ * The p-values below are python3's (bench/noise/policy_sim.py's welch).
+ */
+static void test_auto_stops_early(void **state)
 {
 	(void)state;
 	char *dir = session("repeats: auto\n", "0.1\n-0.1\n0\n0.05\n-0.05\n");
 	json_t *b = eng_last(dir), *r;
 	double s[8];
 
-	/* The baseline learns the noise: max_repeats (5) runs. */
+	/* The baseline learns the noise: max_repeats (5) runs; mean 5.0,
+	 * sd 0.079. */
 	assert_int_equal(jnums(b, "samples", s, 8), 5);
 	json_decref(b);
 	r = step(dir, "6.0", "0\n0\n0\n", "much worse", NULL);
@@ -253,16 +260,35 @@ static void test_auto_discards_clearly_worse_after_one_run(void **state)
 	assert_false(tu_exists(dir, ".autoresearch/logs/2.2.log"));
 	json_decref(r);
 
-	/* A promising first run gets more; the second decides. */
-	r = step(dir, "4.5", "0.02\n-0.02\n0\n", "better", NULL);
-	eng_assert_str(eng_jstr(r, "status"), "keep");
-	assert_int_equal(jnums(r, "samples", s, 8), 2);
+	/* Better, but well within the noise (p 0.41): one run too. */
+	r = step(dir, "4.98", "0\n0\n", "a hair", NULL);
+	eng_assert_str(eng_jstr(r, "status"), "discard");
+	assert_int_equal(jnums(r, "samples", s, 8), 1);
+	assert_true(jnum(r, "p_value") > 0.4);
+	assert_false(tu_exists(dir, ".autoresearch/logs/3.2.log"));
 	json_decref(r);
 
-	/* A lucky first run, then the truth: stops at two, discarded. */
+	/* Promising after one run (p 0.0026 > 0.00084): another; the second
+	 * decides (p 0.00003).  Then the new best runs five more times, and
+	 * those runs, not the two lucky enough to pass, are its samples. */
+	r = step(dir, "4.5", "0.02\n-0.02\n0.1\n-0.1\n0\n0.05\n-0.05\n", "better", NULL);
+	eng_assert_str(eng_jstr(r, "status"), "keep");
+	assert_int_equal(jnums(r, "samples", s, 8), 2);
+	assert_true(tu_exists(dir, ".autoresearch/logs/4.best.log"));
+	assert_true(tu_exists(dir, ".autoresearch/logs/4.best5.log"));
+	assert_false(tu_exists(dir, ".autoresearch/logs/4.best6.log"));
+	assert_false(tu_exists(dir, ".autoresearch/logs/4.refresh.log"));
+	assert_int_equal(eng_nresults(dir), 4); /* they are not experiments */
+	json_decref(r);
+
+	/* A lucky first run (p 0.041), then the truth: stops at two, worse
+	 * than the best's fresh samples. */
 	r = step(dir, "4.50", "-0.2\n0.3\n", "lucky", NULL);
 	eng_assert_str(eng_jstr(r, "status"), "discard");
 	assert_int_equal(jnums(r, "samples", s, 8), 2);
+	assert_int_equal(jnums(r, "best_samples", s, 8), 5);
+	assert_near(s[0], 4.6);
+	assert_near(s[4], 4.45);
 	json_decref(r);
 	done(dir);
 }
@@ -270,13 +296,17 @@ static void test_auto_discards_clearly_worse_after_one_run(void **state)
 static void test_auto_stops_at_max_repeats(void **state)
 {
 	(void)state;
+	/* max_repeats 3: levels 0.0040, 0.0304, 0.0628; the best 5.0 +- 0.5. */
 	char *dir = session("repeats: auto\nmax_repeats: 3\n", "0.5\n-0.5\n0\n");
-	/* Better on every run, never significantly: 3 runs, then discard. */
-	json_t *r = step(dir, "4.9", "-0.45\n0.4\n0.1\n0\n", "maybe", NULL);
+	/* Promising at every look, never significant: p 0.20, 0.097, 0.21;
+	 * three runs, then a discard. */
+	json_t *r = step(dir, "4.9", "-0.5\n-0.4\n0.2\n0\n", "maybe", NULL);
 	double s[8];
 
 	assert_int_equal(jnums(r, "samples", s, 8), 3);
 	eng_assert_str(eng_jstr(r, "status"), "discard");
+	assert_true(tu_contains(eng_jstr(r, "reason"), "not significantly better"));
+	assert_false(tu_exists(dir, ".autoresearch/logs/2.4.log"));
 	json_decref(r);
 	done(dir);
 }
@@ -287,27 +317,59 @@ static void test_confirm_reruns(void **state)
 	const char *base = "0.1\n-0.1\n0\n0.05\n-0.05\n";
 	double s[8];
 
-	/* Without confirm: passes on its second run. */
+	/* Without confirm: better by far more than the noise (p 0.00017 <=
+	 * 0.00084), it passes on its first run. */
 	char *dir = session("repeats: auto\n", base);
 	json_t *r = step(dir, "4.0", "0.01\n-0.01\n0\n", "better", NULL);
 	eng_assert_str(eng_jstr(r, "status"), "keep");
-	assert_int_equal(jnums(r, "samples", s, 8), 2);
+	assert_int_equal(jnums(r, "samples", s, 8), 1);
 	json_decref(r);
 	done(dir);
 
 	/* With confirm: once more before it becomes the best. */
 	dir = session("repeats: auto\nconfirm: true\n", base);
-	r = step(dir, "4.0", "0.01\n-0.01\n0.02\n", "better", NULL);
+	r = step(dir, "4.0", "0.01\n0.02\n0.1\n-0.1\n0\n0.05\n-0.05\n", "better", NULL);
 	eng_assert_str(eng_jstr(r, "status"), "keep");
-	assert_int_equal(jnums(r, "samples", s, 8), 3);
-	assert_near(s[2], 4.02);
-	assert_true(tu_exists(dir, ".autoresearch/logs/2.3.log"));
+	assert_int_equal(jnums(r, "samples", s, 8), 2);
+	assert_near(s[1], 4.02);
+	assert_true(tu_exists(dir, ".autoresearch/logs/2.2.log"));
+	assert_true(tu_exists(dir, ".autoresearch/logs/2.best5.log"));
 	json_decref(r);
 
-	/* A confirmation that fails to confirm: the pass was luck. */
-	r = step(dir, "3.99", "-0.3\n-0.3\n0.7\n", "lucky twice", NULL);
+	/* A confirmation that fails to confirm: the pass (p 0.00023 against
+	 * the fresh 4.0 +- 0.079) was luck. */
+	r = step(dir, "3.99", "-0.9\n1.5\n", "lucky once", NULL);
 	eng_assert_str(eng_jstr(r, "status"), "discard");
-	assert_int_equal(jnums(r, "samples", s, 8), 3);
+	assert_int_equal(jnums(r, "samples", s, 8), 2);
+	assert_near(s[1], 5.49);
+	json_decref(r);
+	done(dir);
+}
+
+static void test_new_best_when_its_runs_fail(void **state)
+{
+	(void)state;
+	char *dir = session("repeats: auto\n", "0.1\n-0.1\n0\n0.05\n-0.05\n");
+	char *out = NULL, *err = NULL;
+	double s[8];
+	json_t *r;
+
+	/* Kept on its first run; every run after it exits 1, so the fresh
+	 * measurement fails: the best keeps the experiment's sample, and ar
+	 * says why. */
+	set_value(dir, "4.0; [ \"$(cat .count)\" -ge 2 ] && exit 1; true");
+	set_noise(dir, "0\n");
+	assert_int_equal(eng_ar(dir, &out, &err, "step -m better"), 0);
+	assert_true(tu_contains(err, "re-running the best to renew its samples failed"));
+	assert_true(tu_contains(err, "2.best.log"));
+	r = eng_last(dir);
+	eng_assert_str(eng_jstr(r, "status"), "keep");
+	json_decref(r);
+	free(out);
+	free(err);
+	r = step(dir, "6.0", "0\n", "worse", NULL);
+	assert_int_equal(jnums(r, "best_samples", s, 8), 1);
+	assert_near(s[0], 4.0);
 	json_decref(r);
 	done(dir);
 }
@@ -753,9 +815,10 @@ int main(void)
 		cmocka_unit_test(test_aggregate_median),
 		cmocka_unit_test(test_lucky_run_discarded_by_the_test),
 		cmocka_unit_test(test_min_delta_still_applies),
-		cmocka_unit_test(test_auto_discards_clearly_worse_after_one_run),
+		cmocka_unit_test(test_auto_stops_early),
 		cmocka_unit_test(test_auto_stops_at_max_repeats),
 		cmocka_unit_test(test_confirm_reruns),
+		cmocka_unit_test(test_new_best_when_its_runs_fail),
 		cmocka_unit_test(test_refresh_best),
 		cmocka_unit_test(test_repeats_one_writes_no_noise_fields),
 		cmocka_unit_test(test_crash_in_second_run),

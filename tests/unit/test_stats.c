@@ -19,12 +19,19 @@
  *            for the p-value.
  *  [wiki]    Wikipedia, "Welch's t-test", example 1: t = 2.46, df = 25.0,
  *            two-sided p = 0.021 (so one-sided 0.0107).
+ *  [design]  the levels of the sequential design of repeats: auto, from
+ *            python3 bench/noise/policy_sim.py's sequential_levels (the
+ *            same integration, bisection instead of regula falsi), and
+ *            checked by simulating 10^6 candidates with no gain in python3:
+ *            K = 5 passes 0.0502 +- 0.0002, K = 2 0.0499 +- 0.0002.  The
+ *            test below simulates the design again in C.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdint.h>
 #include "stats.h"
 #include "error.h"
 
@@ -223,46 +230,201 @@ static void test_more_fixed(void **state)
 	assert_int_equal(ar_stats_more(&p, x, 1, b, 0), 0);
 }
 
+/* The levels of the design for K = 5 and 2, alpha 0.05 ([design]). */
+static const double levels5[] = { 0.000841724, 0.0131736, 0.0348786, 0.0581467, 0.0800524 };
+static const double levels2[] = { 0.0122181, 0.0557898 };
+
+static void test_sequential_levels(void **state)
+{
+	(void)state;
+	double lv[30];
+
+	/* One look: a plain test at alpha. */
+	assert_int_equal(ar_stats_sequential_levels(1, 0.05, lv), 0);
+	near(lv[0], 0.05, 1e-9);
+	assert_int_equal(ar_stats_sequential_levels(5, 0.05, lv), 0);
+	for (int i = 0; i < 5; i++)
+		near(lv[i], levels5[i], 2e-6 + 1e-4 * levels5[i]);
+	assert_int_equal(ar_stats_sequential_levels(2, 0.05, lv), 0);
+	near(lv[0], levels2[0], 2e-6);
+	near(lv[1], levels2[1], 2e-6);
+	/* Strict early, looser late.  Up to K = 22 every level is under the
+	 * futility p; from 23 the last may exceed it (a pass is checked first). */
+	near(ar_stats_futility_p(), 0.2266273523768682, 1e-12);
+	for (int k = 1; k <= 30; k++) {
+		assert_int_equal(ar_stats_sequential_levels(k, 0.05, lv), 0);
+		for (int i = 1; i < k; i++)
+			assert_true(lv[i] > lv[i - 1]);
+		assert_true(lv[k - 1] < 0.27);
+		assert_true(k > 22 || lv[k - 1] < ar_stats_futility_p());
+	}
+	assert_true(lv[29] > ar_stats_futility_p());
+	/* A smaller alpha, smaller levels. */
+	assert_int_equal(ar_stats_sequential_levels(5, 0.01, lv), 0);
+	assert_true(lv[4] < levels5[4] && lv[0] < levels5[0]);
+	/* Bad input. */
+	assert_int_equal(ar_stats_sequential_levels(0, 0.05, lv), AR_EUSAGE);
+	assert_int_equal(ar_stats_sequential_levels(5, 0, lv), AR_EUSAGE);
+	assert_int_equal(ar_stats_sequential_levels(5, 1, lv), AR_EUSAGE);
+	assert_int_equal(ar_stats_sequential_levels(5, NAN, lv), AR_EUSAGE);
+	ar_error_clear();
+}
+
+/* A fixed-seed generator for the simulation below (xorshift64*, then
+ * Box-Muller): a test double for real randomness. */
+static uint64_t rng_state = 88172645463325252ULL;
+
+static double uniform01(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return ((rng_state * 2685821657736338717ULL) >> 11) * (1.0 / 9007199254740992.0) +
+	       1e-17;
+}
+
+static double gauss(void)
+{
+	return sqrt(-2.0 * log(uniform01())) * cos(6.283185307179586 * uniform01());
+}
+
+/* The share of 200000 simulated candidates with no gain (known noise, a
+ * best known exactly) that the design passes. */
+static double simulated_type1(const double *level, int looks)
+{
+	const int trials = 200000;
+	double u[32];
+	int passed = 0;
+
+	for (int n = 0; n < looks; n++) /* the level as a z boundary */
+		u[n] = -ar_stats_normal_quantile(level[n]);
+	for (int t = 0; t < trials; t++) {
+		double sum = 0.0;
+		for (int n = 1; n <= looks; n++) {
+			double z = (sum += gauss()) / sqrt((double)n);
+			if (z >= u[n - 1]) {
+				passed++;
+				break;
+			}
+			if (z <= AR_STATS_FUTILITY_Z)
+				break;
+		}
+	}
+	return (double)passed / trials;
+}
+
+static void test_sequential_levels_hold_alpha(void **state)
+{
+	(void)state;
+	double lv[8];
+
+	/* An independent check of the integration: simulate the design. The
+	 * standard error of the share is 0.0005; allow 4 of them. */
+	for (int looks = 2; looks <= 8; looks += 3) {
+		assert_int_equal(ar_stats_sequential_levels(looks, 0.05, lv), 0);
+		near(simulated_type1(lv, looks), 0.05, 0.002);
+	}
+	assert_int_equal(ar_stats_sequential_levels(5, 0.2, lv), 0);
+	near(simulated_type1(lv, 5), 0.2, 0.004);
+}
+
+static void test_level(void **state)
+{
+	(void)state;
+	struct ar_sampling p = sampling(0, 3);
+
+	/* repeats: k: alpha, whatever the runs. */
+	near(ar_stats_level(&p, 3), 0.05, 0);
+	near(ar_stats_level(&p, 1), 0.05, 0);
+	/* repeats: auto: the level of the look; more runs than max_repeats
+	 * (confirmations): the last level. */
+	p = sampling(1, 0);
+	near(ar_stats_level(&p, 1), levels5[0], 2e-6);
+	near(ar_stats_level(&p, 3), levels5[2], 2e-6);
+	near(ar_stats_level(&p, 5), levels5[4], 2e-6);
+	near(ar_stats_level(&p, 7), levels5[4], 2e-6);
+	near(ar_stats_level(&p, 0), levels5[0], 2e-6);
+	p.max_repeats = 1;
+	near(ar_stats_level(&p, 1), 0.05, 1e-9);
+	p.max_repeats = 0; /* nonsense is one look */
+	near(ar_stats_level(&p, 2), 0.05, 1e-9);
+}
+
+/*
+ * The rule of repeats: auto on fixed samples.  The best: mean 1.004, sd
+ * 0.011402.  Welch's p of each candidate ([stats] + [simpson]):
+ *   meh {0.998}            0.328   (t 0.480, df 4)
+ *   promising {0.985}      0.101   (t 1.521, df 4)
+ *   strong {0.95}          0.00621 (t 4.32, df 4)
+ *   huge {0.85}            0.000124 (t 12.3, df 4)
+ *   good {0.96, 0.95}      0.00238 (t 6.86, df 3.28)
+ *   lucky {0.985, 1.01}    0.348   (t 0.481, df 1.35)
+ *   slow {0.99, 0.985}     0.0168  (t 2.91, df 5.00)
+ *   slow {.., 0.99}        0.0174  (t 2.92, df 4.79)
+ *   {1.05}, higher better  0.0106  (t 3.68, df 4)
+ * against the levels of K = 5 (levels5) and the futility p 0.2266.
+ */
 static void test_more_adaptive(void **state)
 {
 	(void)state;
 	struct ar_sampling p = sampling(1, 0);
 	const double best[] = { 1.00, 1.02, 0.99, 1.01, 1.00 };
-	const double worse[] = { 1.05 }, flat[] = { 1.004 };
-	const double good[] = { 0.96, 0.95, 0.97 }, lucky[] = { 0.985, 1.01 };
+	const double worse[] = { 1.05 }, flat[] = { 1.004 }, meh[] = { 0.998 };
+	const double promising[] = { 0.985 }, strong[] = { 0.95 }, huge[] = { 0.85 };
+	const double good[] = { 0.96, 0.95 }, lucky[] = { 0.985, 1.01 };
+	const double slow[] = { 0.99, 0.985, 0.99 };
 
 	/* The baseline runs max_repeats times. */
 	assert_int_equal(ar_stats_more(&p, best, 4, NULL, 0), 1);
 	assert_int_equal(ar_stats_more(&p, best, 5, NULL, 0), 0);
-	/* Worse than the best's mean (1.004): stop after one run. */
+	/* No better than the best's mean: stop after one run. */
 	assert_int_equal(ar_stats_more(&p, worse, 1, best, 5), 0);
 	assert_int_equal(ar_stats_more(&p, flat, 1, best, 5), 0);
-	/* Promising after one run: never decided on one run. */
-	assert_int_equal(ar_stats_more(&p, good, 1, best, 5), 1);
-	/* Two clearly better runs pass: stop. */
+	/* Better, but p 0.33 >= 0.2266: futility, one run. */
+	assert_int_equal(ar_stats_more(&p, meh, 1, best, 5), 0);
+	assert_int_equal(ar_stats_passes(&p, meh, 1, best, 5), 0);
+	/* Promising: run again, even at p = 0.006 (the first level is 0.0008). */
+	assert_int_equal(ar_stats_more(&p, promising, 1, best, 5), 1);
+	assert_int_equal(ar_stats_more(&p, strong, 1, best, 5), 1);
+	assert_int_equal(ar_stats_passes(&p, strong, 1, best, 5), 0);
+	/* Better by far more than the noise: decided on one run. */
+	assert_int_equal(ar_stats_passes(&p, huge, 1, best, 5), 1);
+	assert_int_equal(ar_stats_more(&p, huge, 1, best, 5), 0);
+	/* Two clearly better runs pass (0.0024 <= 0.0132). */
 	assert_int_equal(ar_stats_passes(&p, good, 2, best, 5), 1);
 	assert_int_equal(ar_stats_more(&p, good, 2, best, 5), 0);
-	/* Better but not significantly: one more run. */
-	assert_int_equal(ar_stats_passes(&p, lucky, 2, best, 5), 0);
-	assert_int_equal(ar_stats_more(&p, lucky, 2, best, 5), 1);
-	/* ... at the cap, stop whatever the samples say. */
+	/* A lucky first run, then the truth: futility at two. */
+	assert_int_equal(ar_stats_more(&p, lucky, 1, best, 5), 1);
+	assert_int_equal(ar_stats_more(&p, lucky, 2, best, 5), 0);
+	/* The same evidence passes later, not sooner: p 0.017 > 0.0132 at two
+	 * runs (run again), p 0.017 <= 0.0349 at three (pass). */
+	assert_int_equal(ar_stats_passes(&p, slow, 2, best, 5), 0);
+	assert_int_equal(ar_stats_more(&p, slow, 2, best, 5), 1);
+	assert_int_equal(ar_stats_passes(&p, slow, 3, best, 5), 1);
+	assert_int_equal(ar_stats_more(&p, slow, 3, best, 5), 0);
+	/* At the cap, stop whatever the samples say; with K = 2 the second
+	 * look's level is 0.0558, so slow passes there. */
 	p.max_repeats = 2;
-	assert_int_equal(ar_stats_more(&p, good, 2, best, 5), 0);
-	/* min_delta: a significant gain below it is not a pass. */
+	assert_int_equal(ar_stats_more(&p, slow, 2, best, 5), 0);
+	assert_int_equal(ar_stats_passes(&p, slow, 2, best, 5), 1);
+	/* min_delta: a significant gain (0.049) below it is not a pass, and
+	 * it is still promising. */
 	p.max_repeats = 5;
 	p.min_delta = 0.05;
-	assert_int_equal(ar_stats_passes(&p, good, 3, best, 5), 0);
-	assert_int_equal(ar_stats_more(&p, good, 3, best, 5), 1);
+	assert_int_equal(ar_stats_passes(&p, good, 2, best, 5), 0);
+	assert_int_equal(ar_stats_more(&p, good, 2, best, 5), 1);
 	/* Higher is better flips the sense. */
 	p.min_delta = 0;
 	p.direction = AR_HIGHER_IS_BETTER;
 	assert_int_equal(ar_stats_more(&p, worse, 1, best, 5), 1);
-	assert_int_equal(ar_stats_more(&p, good, 1, best, 5), 0);
-	/* A best with one sample (a session that ran with repeats: 1): the
-	 * candidate's own runs judge the noise. */
+	assert_int_equal(ar_stats_more(&p, huge, 1, best, 5), 0);
+	assert_int_equal(ar_stats_passes(&p, huge, 1, best, 5), 0);
+	/* A best with one sample (a session that ran with repeats: 1): one
+	 * run against one cannot be tested; a gain runs again. */
 	p.direction = AR_LOWER_IS_BETTER;
-	assert_int_equal(ar_stats_more(&p, good, 1, best, 1), 1);
-	assert_int_equal(ar_stats_more(&p, good, 3, best, 1), 0);
+	assert_int_equal(ar_stats_more(&p, promising, 1, best, 1), 1);
+	assert_int_equal(ar_stats_more(&p, worse, 1, best, 1), 0);
+	assert_int_equal(ar_stats_passes(&p, huge, 1, best, 1), 0);
 }
 
 static void test_runs_needed(void **state)
@@ -295,6 +457,9 @@ int main(void)
 		cmocka_unit_test(test_welch_small_samples),
 		cmocka_unit_test(test_welch_degenerate),
 		cmocka_unit_test(test_more_fixed),
+		cmocka_unit_test(test_sequential_levels),
+		cmocka_unit_test(test_sequential_levels_hold_alpha),
+		cmocka_unit_test(test_level),
 		cmocka_unit_test(test_more_adaptive),
 		cmocka_unit_test(test_runs_needed),
 	};
