@@ -315,6 +315,17 @@ int ar_file_read(const char *path, size_t max, char **out, size_t *len)
 		                    "(a device, pipe or directory?)", path);
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	/* A file of known size is read straight into one buffer; the loop
+	 * below reads on when it grew (or was a /proc file, of size 0). */
+	ar_buf_grow(&b, (size_t)st.st_size < max ? (size_t)st.st_size : max);
+	while (b.len < max && b.cap - b.len > 1) {
+		size_t room = b.cap - b.len - 1;
+		n = read(fd, b.ptr + b.len, room < max - b.len ? room : max - b.len);
+		if (n <= 0)
+			break;
+		b.len += (size_t)n;
+	}
+	b.ptr[b.len] = '\0';
 	while (b.len < max && (n = read(fd, chunk, sizeof(chunk))) != 0) {
 		if (n < 0) {
 			if (errno == EINTR)
@@ -336,8 +347,10 @@ int ar_file_read(const char *path, size_t max, char **out, size_t *len)
 	return 0;
 }
 
-static int write_all(int fd, const char *data, size_t len)
+int ar_write_all(int fd, const void *buf, size_t len)
 {
+	const char *data = buf;
+
 	while (len) {
 		ssize_t n = write(fd, data, len);
 		if (n < 0) {
@@ -386,7 +399,7 @@ int ar_file_write_atomic(const char *path, const char *data, size_t len)
 	/* Replacing a file keeps its mode (an executable script stays one). */
 	if (stat(path, &old) == 0 && S_ISREG(old.st_mode))
 		(void)fchmod(fd, old.st_mode & 07777);
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (ar_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		err = write_error("writing", tmp);
 		close(fd);
 		unlink(tmp);
@@ -416,7 +429,7 @@ int ar_file_append_sync(const char *path, const char *data, size_t len)
 		err = write_error("cannot stat", path);
 		goto done;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (ar_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		err = write_error("appending to", path);
 		/* Never leave half a record behind. */
 		if (S_ISREG(st.st_mode) && ftruncate(fd, st.st_size) == 0)

@@ -72,6 +72,8 @@ int ar_file_read(const char *path, size_t max, char **out, size_t *len);
  * AR_ENOTFOUND when it does not exist. */
 int ar_file_tail(const char *path, size_t max, char **out);
 /* Write to path.tmp, fsync, rename over path, fsync the directory. */
+/* write(2) until all of data[0..len) is written: 0, or -1 with errno. */
+int ar_write_all(int fd, const void *data, size_t len);
 int ar_file_write_atomic(const char *path, const char *data, size_t len);
 /* Append and fsync.  AR_ENOSPACE when the disk is full. */
 int ar_file_append_sync(const char *path, const char *data, size_t len);
