@@ -8,11 +8,13 @@
  *
  * Committing and resetting touch only the paths they are given: the new
  * tree is the parent's tree with those entries replaced (git_tree_create_
- * updated), and only those index entries are rewritten (libgit2 still
- * writes the whole index file, once per operation).  The status of the
- * work tree is read from the index file directly, with its stat data and
- * cached tree (see "fast status"), and diffs between commits read only the
- * subtrees that differ.  bench/overhead measures all of it.
+ * updated), and only those index entries are rewritten - by ar itself
+ * (core/git_index.c) when they exist, with libgit2 lent a small stand-in
+ * index meanwhile (see "partial index"), so a large index is neither
+ * loaded nor checksummed by libgit2.  The status of the work tree is read
+ * from the index file directly, with its stat data and cached tree (see
+ * "fast status"), and diffs between commits read only the subtrees that
+ * differ.  bench/overhead measures all of it.
  */
 #include "git.h"
 
@@ -28,13 +30,16 @@
 #include <unistd.h>
 
 #include <git2.h>
+#include <git2/sys/repository.h>
 
 #include "fault.h"
+#include "git_index.h"
 
 struct ar_repo {
 	git_repository *git;
 	char *root;   /* work tree, no trailing slash */
 	char *gitdir; /* .git directory, no trailing slash */
+	ar_ix_cache *ix; /* the index as ar last read or wrote it */
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -150,6 +155,7 @@ void ar_repo_free(ar_repo *repo)
 	if (!repo)
 		return;
 	git_repository_free(repo->git);
+	ar_ix_cache_free(repo->ix);
 	free(repo->root);
 	free(repo->gitdir);
 	free(repo);
@@ -499,6 +505,84 @@ int ar_repo_is_ancestor(ar_repo *repo, const char *ancestor, const char *oid)
 	return err;
 }
 
+/* -------------------------------------------------------- partial index */
+
+/*
+ * Hashing a few paths for a commit or checking them out for a reset,
+ * libgit2 consults the repository's index: for the attributes it may hold
+ * (.gitattributes) and for the entries of those paths.  Loading a large
+ * index costs more than the rest of the operation, so libgit2 is lent a
+ * stand-in holding just that: the real index's entries for the paths and
+ * for every .gitattributes.  Its file name is never written (checkouts run
+ * with GIT_CHECKOUT_DONT_WRITE_INDEX), so libgit2 sees an index not yet on
+ * disk.  The real index is then updated by ar_ix_update.
+ */
+static int is_attr_path(const char *path, size_t len)
+{
+	static const char name[] = ".gitattributes";
+	size_t n = sizeof(name) - 1;
+
+	return len >= n && !memcmp(path + len - n, name, n) &&
+	       (len == n || path[len - n - 1] == '/');
+}
+
+static int stand_in_add(git_index *idx, const struct ar_ix *ix,
+                        const struct ar_ix_entry *e)
+{
+	git_index_entry ge;
+
+	memset(&ge, 0, sizeof(ge));
+	ge.ctime.seconds = (int32_t)e->ctime_s;
+	ge.ctime.nanoseconds = e->ctime_ns;
+	ge.mtime.seconds = (int32_t)e->mtime_s;
+	ge.mtime.nanoseconds = e->mtime_ns;
+	ge.ino = e->ino;
+	ge.mode = e->mode;
+	ge.uid = e->uid;
+	ge.gid = e->gid;
+	ge.file_size = e->size;
+	git_oid_fromraw(&ge.id, e->id);
+	ge.path = AR_IX_PATH(ix, e);
+	return git_index_add(idx, &ge);
+}
+
+/* Lend the stand-in for paths[0..n) (sorted); 1 when lent (give it back
+ * with index_return), 0 when the real index stays (it is not one ar reads:
+ * libgit2 then loads it as usual). */
+static int index_lend(ar_repo *repo, const char **paths, size_t n)
+{
+	char *file = ar_path_join(repo->gitdir, "ar-stand-in-index");
+	const struct ar_ix *ix = ar_ix_get(&repo->ix, repo->gitdir);
+	const struct ar_ix_entry *e;
+	git_index *idx = NULL;
+	int err = ix ? 0 : AR_IX_FALLBACK;
+
+	unlink(file); /* never written; a stray one must not be loaded */
+	if (err == 0)
+		err = git_index_open(&idx, file);
+	for (size_t i = 0; err == 0 && i < ix->n; i++)
+		if (is_attr_path(AR_IX_PATH(ix, &ix->e[i]), ix->e[i].len))
+			err = stand_in_add(idx, ix, &ix->e[i]);
+	for (size_t i = 0; err == 0 && i < n; i++)
+		if ((e = ar_ix_find(ix, paths[i])) != NULL &&
+		    !is_attr_path(paths[i], strlen(paths[i])))
+			err = stand_in_add(idx, ix, e);
+	if (err == 0)
+		err = git_repository_set_index(repo->git, idx);
+	git_index_free(idx); /* the repository holds it now */
+	git_error_clear();
+	ar_error_clear();
+	free(file);
+	return err == 0;
+}
+
+/* The real index again, loaded by libgit2 when next needed. */
+static void index_return(ar_repo *repo, int lent)
+{
+	if (lent)
+		git_repository_set_index(repo->git, NULL);
+}
+
 /* ---------------------------------------------------------- fast status */
 
 /*
@@ -516,316 +600,24 @@ int ar_repo_is_ancestor(ar_repo *repo, const char *ancestor, const char *oid)
  * case-insensitive or symlink-less repository or an unborn branch go to
  * libgit2's status (SCAN_FALLBACK).
  */
-#define SCAN_FALLBACK 1
-#define IX_MODE_LINK 0120000u
-#define IX_MODE_GITLINK 0160000u
-#define IX_MODE_TYPE 0170000u
+#define SCAN_FALLBACK AR_IX_FALLBACK
 
-struct ix_entry {
-	size_t off, len;      /* the path: ix->base + off, NUL-terminated */
-	uint32_t ctime_s, ctime_ns, mtime_s, mtime_ns, ino, mode, uid, gid, size;
-	git_oid id;
-};
-
-struct ix_tree {              /* one node of the TREE extension */
-	const char *name;     /* path component, into the file ("" at root) */
-	size_t name_len;
-	long count;           /* entries it covers; -1 when invalidated */
-	size_t nsub;
-	struct ix_tree *sub;  /* children (owned) */
-	git_oid id;
-};
-
-struct ix {
-	char *data;           /* the index file (owned) */
-	size_t len;
-	const char *base;     /* paths: data (v2, v3) or arena.ptr (v4) */
-	ar_buf arena;
-	struct ix_entry *e;   /* sorted by path (owned) */
-	size_t n;
-	struct ix_tree *tree; /* NULL without a TREE extension (owned) */
-	struct timespec mtime;/* of the index file: newer entries are racy */
-};
+/* 1 when the raw id of an index entry (or cached tree) is `id`. */
+static int ix_id_is(const unsigned char raw[AR_IX_OID], const git_oid *id)
+{
+	return !memcmp(raw, id->id, AR_IX_OID);
+}
 
 struct scan {
 	ar_repo *repo;
-	struct ix ix;
+	const struct ar_ix *ix; /* borrowed from repo->ix */
 	ar_strvec found;      /* paths, in any order, maybe repeated */
 	int filemode, trust_ctime;
 };
 
-#define IX_PATH(ix, e) ((ix)->base + (e)->off)
-
-static uint32_t be32(const unsigned char *p)
+static int is_gitlink(const struct ar_ix_entry *e)
 {
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
-
-static void ix_tree_free(struct ix_tree *t)
-{
-	if (!t)
-		return;
-	for (size_t i = 0; i < t->nsub; i++)
-		ix_tree_free(&t->sub[i]);
-	free(t->sub);
-}
-
-static void ix_release(struct ix *ix)
-{
-	ix_tree_free(ix->tree);
-	free(ix->tree);
-	free(ix->e);
-	free(ix->data);
-	ar_buf_release(&ix->arena);
-}
-
-/* A decimal number ending at `stop`; advances *p past the stop byte. */
-static int ix_number(const char **p, const char *end, char stop, long *out)
-{
-	const char *q = *p;
-	int neg = q < end && *q == '-';
-	long v = 0;
-
-	q += neg;
-	if (q >= end || *q < '0' || *q > '9')
-		return -1;
-	while (q < end && *q >= '0' && *q <= '9' && v < 100000000L)
-		v = v * 10 + (*q++ - '0');
-	if (q >= end || *q != stop)
-		return -1;
-	*p = q + 1;
-	*out = neg ? -v : v;
-	return 0;
-}
-
-/* One node of the TREE extension and its children, from *p. */
-static int ix_tree_node(const char **p, const char *end, struct ix_tree *t,
-                        int depth)
-{
-	const char *nul = memchr(*p, '\0', (size_t)(end - *p));
-	long nsub;
-
-	if (!nul || depth > 4096)
-		return -1;
-	t->name = *p;
-	t->name_len = (size_t)(nul - *p);
-	*p = nul + 1;
-	if (ix_number(p, end, ' ', &t->count) < 0 ||
-	    ix_number(p, end, '\n', &nsub) < 0 || nsub < 0 ||
-	    nsub > end - *p)
-		return -1;
-	if (t->count >= 0) {
-		if (end - *p < GIT_OID_RAWSZ)
-			return -1;
-		git_oid_fromraw(&t->id, (const unsigned char *)*p);
-		*p += GIT_OID_RAWSZ;
-	}
-	t->sub = ar_xcalloc((size_t)nsub + 1, sizeof(*t->sub));
-	for (long i = 0; i < nsub; i++) {
-		if (ix_tree_node(p, end, &t->sub[i], depth + 1) < 0)
-			return -1;
-		t->nsub++;
-	}
-	return 0;
-}
-
-/* The extensions after the entries: TREE is read, other optional ones
- * skipped, a required one ("link", "sdir") means SCAN_FALLBACK. */
-static int ix_extensions(struct ix *ix, size_t pos)
-{
-	const unsigned char *d = (const unsigned char *)ix->data;
-	size_t end = ix->len - GIT_OID_RAWSZ, size;
-	const char *p;
-
-	while (pos + 8 <= end) {
-		size = be32(d + pos + 4);
-		if (size > end - pos - 8)
-			return SCAN_FALLBACK;
-		if (d[pos] >= 'a' && d[pos] <= 'z')
-			return SCAN_FALLBACK;
-		if (!memcmp(d + pos, "TREE", 4) && size && !ix->tree) {
-			p = ix->data + pos + 8;
-			ix->tree = ar_xcalloc(1, sizeof(*ix->tree));
-			if (ix_tree_node(&p, p + size, ix->tree, 0) < 0)
-				return SCAN_FALLBACK;
-		}
-		pos += 8 + size;
-	}
-	return 0;
-}
-
-/* Varint of index version 4 (the bytes to drop from the previous path). */
-static int ix_varint(const unsigned char **p, const unsigned char *end,
-                     size_t *out)
-{
-	size_t v;
-	unsigned char c;
-
-	if (*p >= end)
-		return -1;
-	c = *(*p)++;
-	v = c & 127;
-	while (c & 128) {
-		if (*p >= end || v > (SIZE_MAX >> 8))
-			return -1;
-		c = *(*p)++;
-		v = ((v + 1) << 7) | (c & 127);
-	}
-	*out = v;
-	return 0;
-}
-
-/* The path of entry e at *pos (just past its fixed part); moves *pos past
- * the entry. */
-static int ix_path(struct ix *ix, uint32_t version, size_t start, size_t *pos,
-                   struct ix_entry *e, const struct ix_entry *prev)
-{
-	const unsigned char *d = (const unsigned char *)ix->data;
-	const unsigned char *p = d + *pos, *end = d + ix->len - GIT_OID_RAWSZ;
-	const unsigned char *nul;
-	size_t drop = 0, keep;
-
-	if (version == 4 && ix_varint(&p, end, &drop) < 0)
-		return SCAN_FALLBACK;
-	if (!(nul = memchr(p, '\0', (size_t)(end - p))))
-		return SCAN_FALLBACK;
-	if (version != 4) {
-		e->off = *pos;
-		e->len = (size_t)(nul - p);
-		*pos = start + ((*pos - start + e->len + 8) & ~(size_t)7);
-		return *pos <= ix->len - GIT_OID_RAWSZ ? 0 : SCAN_FALLBACK;
-	}
-	if (drop > (prev ? prev->len : 0))
-		return SCAN_FALLBACK;
-	keep = (prev ? prev->len : 0) - drop;
-	ar_buf_grow(&ix->arena, keep + (size_t)(nul - p) + 1);
-	e->off = ix->arena.len;
-	if (keep)
-		memmove(ix->arena.ptr + e->off, ix->arena.ptr + prev->off, keep);
-	ix->arena.len += keep;
-	ar_buf_add(&ix->arena, p, (size_t)(nul - p) + 1);
-	e->len = ix->arena.len - 1 - e->off;
-	*pos = (size_t)(nul + 1 - d);
-	return 0;
-}
-
-/* Entry i at *pos. */
-static int ix_entry_at(struct ix *ix, uint32_t version, size_t *pos, size_t i)
-{
-	const unsigned char *d = (const unsigned char *)ix->data + *pos;
-	struct ix_entry *e = &ix->e[i];
-	size_t start = *pos, fixed = 62;
-	unsigned flags;
-
-	if (ix->len - GIT_OID_RAWSZ - *pos < 64)
-		return SCAN_FALLBACK;
-	e->ctime_s = be32(d);
-	e->ctime_ns = be32(d + 4);
-	e->mtime_s = be32(d + 8);
-	e->mtime_ns = be32(d + 12);
-	e->ino = be32(d + 20);
-	e->mode = be32(d + 24);
-	e->uid = be32(d + 28);
-	e->gid = be32(d + 32);
-	e->size = be32(d + 36);
-	git_oid_fromraw(&e->id, d + 40);
-	flags = (unsigned)d[60] << 8 | d[61];
-	/* assume-valid, a conflict stage, or (v3+) extended flags:
-	 * skip-worktree and intent-to-add. */
-	if (flags & 0xb000u)
-		return SCAN_FALLBACK;
-	if (flags & 0x4000u) {
-		if (version < 3 || (d[62] & 0x60u))
-			return SCAN_FALLBACK;
-		fixed = 64;
-	}
-	*pos += fixed;
-	return ix_path(ix, version, start, pos, e, i ? &ix->e[i - 1] : NULL);
-}
-
-/* 1 when a sorts before b (git's index order: bytes, shorter first). */
-static int ix_before(const struct ix *ix, const struct ix_entry *a,
-                     const struct ix_entry *b)
-{
-	size_t n = a->len < b->len ? a->len : b->len;
-	int c = memcmp(IX_PATH(ix, a), IX_PATH(ix, b), n);
-
-	return c < 0 || (c == 0 && a->len < b->len);
-}
-
-/* Read and parse gitdir/index into *ix.  SCAN_FALLBACK when absent or not
- * something this reader handles. */
-static int ix_read(struct ix *ix, const char *gitdir)
-{
-	char *path = ar_path_join(gitdir, "index");
-	struct stat st;
-	uint32_t version;
-	size_t pos = 12, i;
-	int err = SCAN_FALLBACK;
-
-	memset(ix, 0, sizeof(*ix));
-	if (stat(path, &st) != 0 ||
-	    ar_file_read(path, (size_t)1 << 31, &ix->data, &ix->len) < 0)
-		goto done;
-	ix->mtime = st.st_mtim;
-	if (ix->len < 12 + GIT_OID_RAWSZ || memcmp(ix->data, "DIRC", 4))
-		goto done;
-	version = be32((const unsigned char *)ix->data + 4);
-	ix->n = be32((const unsigned char *)ix->data + 8);
-	if (version < 2 || version > 4 || ix->n > ix->len / 32)
-		goto done;
-	ix->e = ar_xcalloc(ix->n + 1, sizeof(*ix->e));
-	for (i = 0; i < ix->n; i++) {
-		if (ix_entry_at(ix, version, &pos, i) != 0)
-			goto done;
-		ix->base = version == 4 ? ix->arena.ptr : ix->data;
-		if (i && !ix_before(ix, &ix->e[i - 1], &ix->e[i]))
-			goto done;
-	}
-	if (!ix->base)
-		ix->base = "";
-	err = ix_extensions(ix, pos);
-done:
-	if (err)
-		ar_error_clear(); /* libgit2's status will say what is wrong */
-	free(path);
-	return err;
-}
-
-/* First entry in [lo, hi) whose path does not sort before key[0..len). */
-static size_t ix_lower(const struct ix *ix, size_t lo, size_t hi,
-                       const char *key, size_t len)
-{
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct ix_entry *e = &ix->e[mid];
-		int c = memcmp(IX_PATH(ix, e), key, e->len < len ? e->len : len);
-
-		if (c < 0 || (c == 0 && e->len < len))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/* End of the entries from lo on that lie under directory path[0..n). */
-static size_t ix_dir_end(const struct ix *ix, size_t lo, size_t hi,
-                         const char *path, size_t n)
-{
-	char *key = ar_xstrndup(path, n + 1);
-	size_t end;
-
-	key[n] = '/' + 1; /* just past every "path/..." */
-	end = ix_lower(ix, lo, hi, key, n + 1);
-	free(key);
-	return end;
-}
-
-static int is_gitlink(const struct ix_entry *e)
-{
-	return (e->mode & IX_MODE_TYPE) == IX_MODE_GITLINK;
+	return (e->mode & AR_IX_MODE_TYPE) == AR_IX_MODE_GITLINK;
 }
 
 /* Index name ip[0..il) (a directory when idir) against a tree entry, in
@@ -846,7 +638,7 @@ static int name_cmp(const char *ip, size_t il, int idir, const git_tree_entry *t
 }
 
 /* The cached tree of child directory name[0..len) of t, or NULL. */
-static const struct ix_tree *cache_child(const struct ix_tree *t,
+static const struct ar_ix_tree *cache_child(const struct ar_ix_tree *t,
                                          const char *name, size_t len,
                                          size_t *hint)
 {
@@ -901,22 +693,22 @@ static int staged_gone(struct scan *s, const git_tree_entry *te,
 }
 
 static int staged_walk(struct scan *s, git_tree *tree, const char *prefix,
-                       size_t lo, size_t hi, const struct ix_tree *cache);
+                       size_t lo, size_t hi, const struct ar_ix_tree *cache);
 
 /* Directory group [lo, hi) (named name[0..len) under prefix) against the
  * tree entry te of the same name. */
 static int staged_dir(struct scan *s, const git_tree_entry *te,
                       const char *prefix, const char *name, size_t len,
-                      size_t lo, size_t hi, const struct ix_tree *cache,
+                      size_t lo, size_t hi, const struct ar_ix_tree *cache,
                       size_t *hint)
 {
-	const struct ix_tree *c = cache_child(cache, name, len, hint);
+	const struct ar_ix_tree *c = cache_child(cache, name, len, hint);
 	git_tree *sub = NULL;
 	char *dir;
 	int err;
 
 	if (c && c->count >= 0 && (size_t)c->count == hi - lo &&
-	    git_oid_equal(&c->id, git_tree_entry_id(te)))
+	    ix_id_is(c->id, git_tree_entry_id(te)))
 		return 0; /* the index's cached tree says: same as HEAD */
 	if (git_tree_lookup(&sub, s->repo->git, git_tree_entry_id(te)) < 0)
 		return SCAN_FALLBACK;
@@ -927,19 +719,19 @@ static int staged_dir(struct scan *s, const git_tree_entry *te,
 	return err;
 }
 
-static void staged_file(struct scan *s, const struct ix_entry *e,
+static void staged_file(struct scan *s, const struct ar_ix_entry *e,
                         const git_tree_entry *te)
 {
 	if (is_gitlink(e) || git_tree_entry_type(te) == GIT_OBJECT_COMMIT)
 		return; /* submodules are left out */
-	if (!git_oid_equal(&e->id, git_tree_entry_id(te)) ||
+	if (!ix_id_is(e->id, git_tree_entry_id(te)) ||
 	    e->mode != (uint32_t)git_tree_entry_filemode(te))
-		ar_strvec_push(&s->found, IX_PATH(&s->ix, e));
+		ar_strvec_push(&s->found, AR_IX_PATH(s->ix, e));
 }
 
 /* HEAD's tree (at prefix) against index entries [lo, hi): what is staged. */
 static int staged_walk(struct scan *s, git_tree *tree, const char *prefix,
-                       size_t lo, size_t hi, const struct ix_tree *cache)
+                       size_t lo, size_t hi, const struct ar_ix_tree *cache)
 {
 	size_t plen = strlen(prefix), i = lo, j = 0, hint = 0;
 	size_t nt = git_tree_entrycount(tree);
@@ -947,14 +739,14 @@ static int staged_walk(struct scan *s, git_tree *tree, const char *prefix,
 
 	while (err == 0 && (i < hi || j < nt)) {
 		const git_tree_entry *te = j < nt ? git_tree_entry_byindex(tree, j) : NULL;
-		const struct ix_entry *e = i < hi ? &s->ix.e[i] : NULL;
-		const char *ip = e ? IX_PATH(&s->ix, e) + plen : "";
+		const struct ar_ix_entry *e = i < hi ? &s->ix->e[i] : NULL;
+		const char *ip = e ? AR_IX_PATH(s->ix, e) + plen : "";
 		size_t il = strcspn(ip, "/"), k = i + 1;
 		int idir = ip[il] == '/';
 		int c = !e ? 1 : !te ? -1 : name_cmp(ip, il, idir, te);
 
 		if (e && idir)
-			k = ix_dir_end(&s->ix, i, hi, IX_PATH(&s->ix, e), plen + il);
+			k = ar_ix_dir_end(s->ix, i, hi, AR_IX_PATH(s->ix, e), plen + il);
 		if (c > 0) {
 			err = staged_gone(s, te, prefix);
 			j++;
@@ -962,8 +754,8 @@ static int staged_walk(struct scan *s, git_tree *tree, const char *prefix,
 		}
 		if (c < 0) { /* only in the index: staged additions */
 			for (; i < k; i++)
-				if (!is_gitlink(&s->ix.e[i]))
-					ar_strvec_push(&s->found, IX_PATH(&s->ix, &s->ix.e[i]));
+				if (!is_gitlink(&s->ix->e[i]))
+					ar_strvec_push(&s->found, AR_IX_PATH(s->ix, &s->ix->e[i]));
 			continue;
 		}
 		if (idir)
@@ -978,10 +770,10 @@ static int staged_walk(struct scan *s, git_tree *tree, const char *prefix,
 
 /* What the work tree says about entry e: 0 as in the index, 1 changed,
  * 2 only the content can tell (libgit2's status makes the same calls). */
-static int wd_state(const struct scan *s, const struct ix_entry *e,
+static int wd_state(const struct scan *s, const struct ar_ix_entry *e,
                     const char *full)
 {
-	const struct timespec *ixt = &s->ix.mtime;
+	const struct timespec *ixt = &s->ix->mtime;
 	struct stat st;
 	uint32_t mode;
 
@@ -990,10 +782,10 @@ static int wd_state(const struct scan *s, const struct ix_entry *e,
 	if (lstat(full, &st) != 0)
 		return 1;
 	if (S_ISLNK(st.st_mode))
-		mode = IX_MODE_LINK;
+		mode = AR_IX_MODE_LINK;
 	else if (!S_ISREG(st.st_mode))
 		return 1; /* now a directory, or something stranger */
-	else if (!s->filemode && (e->mode & IX_MODE_TYPE) == 0100000u)
+	else if (!s->filemode && (e->mode & AR_IX_MODE_TYPE) == 0100000u)
 		mode = e->mode;
 	else
 		mode = (st.st_mode & S_IXUSR) ? 0100755u : 0100644u;
@@ -1019,7 +811,7 @@ static int wd_state(const struct scan *s, const struct ix_entry *e,
 
 /* 1 when the work tree file full (rel in the repository) hashes to e's
  * blob, through the attribute filters as git would add it. */
-static int wd_same_content(struct scan *s, const struct ix_entry *e,
+static int wd_same_content(struct scan *s, const struct ar_ix_entry *e,
                            const char *full, const char *rel)
 {
 	char link[PATH_MAX];
@@ -1038,7 +830,7 @@ static int wd_same_content(struct scan *s, const struct ix_entry *e,
 	                                   GIT_OBJECT_BLOB, rel) < 0) {
 		goto differs;
 	}
-	return git_oid_equal(&id, &e->id);
+	return ix_id_is(e->id, &id);
 differs:
 	git_error_clear();
 	return 0;
@@ -1064,8 +856,8 @@ static void *wd_job_run(void *arg)
 	rootlen = full.len;
 	for (size_t i = j->from; i < j->to; i++) {
 		full.len = rootlen;
-		ar_buf_add(&full, IX_PATH(&s->ix, &s->ix.e[i]), s->ix.e[i].len);
-		j->state[i] = (unsigned char)wd_state(s, &s->ix.e[i], full.ptr);
+		ar_buf_add(&full, AR_IX_PATH(s->ix, &s->ix->e[i]), s->ix->e[i].len);
+		j->state[i] = (unsigned char)wd_state(s, &s->ix->e[i], full.ptr);
 	}
 	ar_buf_release(&full);
 	return NULL;
@@ -1082,7 +874,7 @@ static void wd_states(const struct scan *s, unsigned char *state)
 	pthread_t tid[WD_JOBS];
 	int started[WD_JOBS] = { 0 };
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t n = s->ix.n, k, njobs = n / WD_JOB_MIN;
+	size_t n = s->ix->n, k, njobs = n / WD_JOB_MIN;
 
 	if (njobs > (size_t)(cpus > 0 ? cpus : 1))
 		njobs = (size_t)(cpus > 0 ? cpus : 1);
@@ -1106,22 +898,27 @@ static void wd_states(const struct scan *s, unsigned char *state)
  * hashed here, on this thread (libgit2 objects are not shared). */
 static void wd_entries(struct scan *s)
 {
-	unsigned char *state = ar_xcalloc(s->ix.n + 1, 1);
+	unsigned char *state = ar_xcalloc(s->ix->n + 1, 1);
 	char *full;
+	int lent = 0;
 
 	wd_states(s, state);
-	for (size_t i = 0; i < s->ix.n; i++) {
-		const char *rel = IX_PATH(&s->ix, &s->ix.e[i]);
+	for (size_t i = 0; i < s->ix->n && !lent; i++)
+		if (state[i] == 2) /* hashing consults the attributes */
+			lent = 1 + index_lend(s->repo, NULL, 0);
+	for (size_t i = 0; i < s->ix->n; i++) {
+		const char *rel = AR_IX_PATH(s->ix, &s->ix->e[i]);
 
 		if (state[i] == 1) {
 			ar_strvec_push(&s->found, rel);
 		} else if (state[i] == 2) {
 			full = ar_xprintf("%s/%s", s->repo->root, rel);
-			if (!wd_same_content(s, &s->ix.e[i], full, rel))
+			if (!wd_same_content(s, &s->ix->e[i], full, rel))
 				ar_strvec_push(&s->found, rel);
 			free(full);
 		}
 	}
+	index_return(s->repo, lent == 2);
 	free(state);
 }
 
@@ -1189,20 +986,20 @@ static void walk_dir(struct scan *s, const char *rel, size_t lo, size_t hi)
 		ar_buf_clear(&path);
 		ar_buf_adds(&path, rel);
 		ar_buf_adds(&path, d->d_name);
-		k = ix_lower(&s->ix, lo, hi, path.ptr, path.len);
-		if (k < hi && s->ix.e[k].len == path.len &&
-		    !memcmp(IX_PATH(&s->ix, &s->ix.e[k]), path.ptr, path.len) &&
-		    (kind == 'f' || is_gitlink(&s->ix.e[k])))
+		k = ar_ix_lower(s->ix, lo, hi, path.ptr, path.len);
+		if (k < hi && s->ix->e[k].len == path.len &&
+		    !memcmp(AR_IX_PATH(s->ix, &s->ix->e[k]), path.ptr, path.len) &&
+		    (kind == 'f' || is_gitlink(&s->ix->e[k])))
 			continue; /* tracked: wd_entries judged it */
 		if (kind == 'f') {
 			if (!is_ignored(s, path.ptr))
 				ar_strvec_push(&s->found, path.ptr);
 			continue;
 		}
-		dlo = ix_lower(&s->ix, k, hi, path.ptr, path.len);
+		dlo = ar_ix_lower(s->ix, k, hi, path.ptr, path.len);
 		ar_buf_addch(&path, '/');
-		dhi = dlo < hi ? ix_dir_end(&s->ix, dlo, hi, path.ptr, path.len - 1) : dlo;
-		dlo = ix_lower(&s->ix, dlo, dhi, path.ptr, path.len);
+		dhi = dlo < hi ? ar_ix_dir_end(s->ix, dlo, hi, path.ptr, path.len - 1) : dlo;
+		dlo = ar_ix_lower(s->ix, dlo, dhi, path.ptr, path.len);
 		if (dlo < dhi)
 			walk_dir(s, path.ptr, dlo, dhi); /* holds tracked files */
 		else if (is_ignored(s, path.ptr))
@@ -1253,11 +1050,11 @@ done:
 }
 
 /* 1 when the index's cached root tree is valid and is HEAD's tree. */
-static int cache_is_head(const struct ix *ix, const git_tree *head)
+static int cache_is_head(const struct ar_ix *ix, const git_tree *head)
 {
 	return ix->tree && ix->tree->count >= 0 &&
 	       (size_t)ix->tree->count == ix->n &&
-	       git_oid_equal(&ix->tree->id, git_tree_id(head));
+	       ix_id_is(ix->tree->id, git_tree_id(head));
 }
 
 /* Sorted, without repeats, appended to out. */
@@ -1280,27 +1077,29 @@ static int scan_status(ar_repo *repo, int untracked, ar_strvec *out)
 
 	memset(&s, 0, sizeof(s));
 	s.repo = repo;
-	if ((err = scan_config(&s)) != 0 ||
-	    (err = ix_read(&s.ix, repo->gitdir)) != 0)
+	if ((err = scan_config(&s)) != 0)
 		goto done;
+	if (!(s.ix = ar_ix_get(&repo->ix, repo->gitdir))) {
+		err = SCAN_FALLBACK;
+		goto done;
+	}
 	if (git_repository_head_unborn(repo->git) != 0 ||
 	    head_commit(repo, &head) < 0 || git_commit_tree(&tree, head) < 0) {
 		err = SCAN_FALLBACK;
 		goto done;
 	}
-	if (!cache_is_head(&s.ix, tree) &&
-	    (err = staged_walk(&s, tree, "", 0, s.ix.n, s.ix.tree)) != 0)
+	if (!cache_is_head(s.ix, tree) &&
+	    (err = staged_walk(&s, tree, "", 0, s.ix->n, s.ix->tree)) != 0)
 		goto done;
 	wd_entries(&s);
 	if (untracked)
-		walk_dir(&s, "", 0, s.ix.n);
+		walk_dir(&s, "", 0, s.ix->n);
 	found_to(&s.found, out);
 done:
 	if (err)
 		ar_error_clear();
 	git_error_clear();
 	ar_strvec_release(&s.found);
-	ix_release(&s.ix);
 	git_tree_free(tree);
 	git_commit_free(head);
 	return err;
@@ -1527,6 +1326,28 @@ done:
 	return err < 0 ? err : 0;
 }
 
+/* The committed paths' index entries: patched in place by ar when each
+ * is an existing entry given a new file, through libgit2 otherwise. */
+static int index_after_commit(ar_repo *repo, const struct change *c, size_t n)
+{
+	struct ar_ix_change *ch = ar_xcalloc(n + 1, sizeof(*ch));
+	int err = AR_IX_FALLBACK;
+	size_t i;
+
+	for (i = 0; i < n && !c[i].remove; i++) {
+		ch[i].path = c[i].path;
+		memcpy(ch[i].id, c[i].id.id, AR_IX_OID);
+		ch[i].mode = (uint32_t)c[i].mode;
+		ch[i].st = c[i].st;
+	}
+	if (i == n)
+		err = ar_ix_update(&repo->ix, repo->gitdir, ch, n);
+	free(ch);
+	if (err == AR_IX_FALLBACK)
+		err = update_index(repo, c, n);
+	return err;
+}
+
 static int make_signature(ar_repo *repo, git_signature **out)
 {
 	int err;
@@ -1583,7 +1404,7 @@ int ar_repo_commit_paths(ar_repo *repo, const ar_strvec *paths,
 	char *msg = NULL;
 	git_oid id;
 	size_t i, n = 0;
-	int err;
+	int err, lent;
 
 	out_oid[0] = '\0';
 	if (!message || !*message)
@@ -1599,8 +1420,10 @@ int ar_repo_commit_paths(ar_repo *repo, const ar_strvec *paths,
 	c = ar_xcalloc(n + 1, sizeof(*c));
 	for (i = 0; i < n; i++)
 		c[i].path = sorted[i];
-	if ((err = build_tree(repo, parent, c, n, &tree)) < 0 ||
-	    (err = make_signature(repo, &sig)) < 0)
+	lent = index_lend(repo, sorted, n);
+	err = build_tree(repo, parent, c, n, &tree);
+	index_return(repo, lent);
+	if (err < 0 || (err = make_signature(repo, &sig)) < 0)
 		goto done;
 	msg = message_with_newline(message);
 	err = git_commit_create(&id, repo->git, "HEAD", sig, sig, NULL, msg,
@@ -1611,7 +1434,7 @@ int ar_repo_commit_paths(ar_repo *repo, const ar_strvec *paths,
 		goto done;
 	}
 	git_oid_tostr(out_oid, AR_OID_HEX, &id);
-	err = update_index(repo, c, n);
+	err = index_after_commit(repo, c, n);
 done:
 	free(msg);
 	free(c);
@@ -1708,6 +1531,41 @@ static int fix_index(ar_repo *repo, git_index *index, git_tree *tree,
 	return 0;
 }
 
+/* The checked-out paths' index entries set to the blobs of `tree`, with
+ * the files' stat data, by ar; AR_IX_FALLBACK when it cannot. */
+static int index_after_checkout(ar_repo *repo, git_tree *tree,
+                                const git_strarray *present)
+{
+	struct ar_ix_change *ch;
+	git_tree_entry *te = NULL;
+	char *full;
+	int err = 0;
+
+	if (!present->count)
+		return 0;
+	ch = ar_xcalloc(present->count + 1, sizeof(*ch));
+	for (size_t i = 0; err == 0 && i < present->count; i++) {
+		ch[i].path = present->strings[i];
+		full = ar_path_join(repo->root, ch[i].path);
+		if (git_tree_entry_bypath(&te, tree, ch[i].path) < 0 ||
+		    git_tree_entry_type(te) != GIT_OBJECT_BLOB ||
+		    lstat(full, &ch[i].st) != 0) {
+			err = AR_IX_FALLBACK;
+		} else {
+			memcpy(ch[i].id, git_tree_entry_id(te)->id, AR_IX_OID);
+			ch[i].mode = (uint32_t)git_tree_entry_filemode(te);
+		}
+		git_tree_entry_free(te);
+		te = NULL;
+		free(full);
+	}
+	git_error_clear();
+	if (err == 0)
+		err = ar_ix_update(&repo->ix, repo->gitdir, ch, present->count);
+	free(ch);
+	return err;
+}
+
 /* Make `paths` in the work tree and index match `commit`. */
 static int checkout_paths(ar_repo *repo, git_commit *commit,
                           const ar_strvec *paths)
@@ -1719,7 +1577,7 @@ static int checkout_paths(ar_repo *repo, git_commit *commit,
 	git_index *index = NULL;
 	const char **sorted = NULL;
 	size_t n;
-	int err;
+	int err, lent = 0;
 
 	if ((err = sorted_paths(paths, &sorted, &n)) < 0)
 		return err;
@@ -1729,6 +1587,7 @@ static int checkout_paths(ar_repo *repo, git_commit *commit,
 	}
 	present.strings = ar_xcalloc(n + 1, sizeof(char *));
 	git_checkout_options_init(&opts, GIT_CHECKOUT_OPTIONS_VERSION);
+	lent = index_lend(repo, sorted, n);
 	if ((err = split_paths(repo, tree, sorted, n, &present, &absent)) < 0)
 		goto done;
 	/* The index is written once, by fix_index: writing it is what costs
@@ -1745,6 +1604,11 @@ static int checkout_paths(ar_repo *repo, git_commit *commit,
 		err = gfail(err, "checking out %zu path(s)", present.count);
 		goto done;
 	}
+	index_return(repo, lent);
+	lent = 0;
+	if (!absent.n &&
+	    (err = index_after_checkout(repo, tree, &present)) != AR_IX_FALLBACK)
+		goto done;
 	if ((err = git_repository_index(&index, repo->git)) < 0 ||
 	    (err = git_index_read(index, 0)) < 0) {
 		err = gfail(err, "reading the index of %s", repo->root);
@@ -1752,6 +1616,7 @@ static int checkout_paths(ar_repo *repo, git_commit *commit,
 	}
 	err = fix_index(repo, index, tree, &present, &absent);
 done:
+	index_return(repo, lent);
 	git_index_free(index);
 	ar_strvec_release(&absent);
 	free(present.strings);
@@ -1942,12 +1807,14 @@ int ar_repo_diff_stat(ar_repo *repo, const char *old_oid, const char *new_oid,
 {
 	git_diff *diff = NULL;
 	git_diff_stats *stats = NULL;
-	int err;
+	int err, lent;
 
 	*added = *removed = 0;
 	if ((err = diff_commits(repo, old_oid, new_oid, &diff)) < 0)
 		return err;
+	lent = index_lend(repo, NULL, 0); /* attributes: binary, diff drivers */
 	err = git_diff_get_stats(&stats, diff);
+	index_return(repo, lent);
 	if (err < 0) {
 		err = gfail(err, "counting changes %.7s..%.7s", old_oid, new_oid);
 	} else {
@@ -1964,12 +1831,14 @@ int ar_repo_diff_text(ar_repo *repo, const char *old_oid, const char *new_oid,
 {
 	git_diff *diff = NULL;
 	git_buf buf = GIT_BUF_INIT;
-	int err;
+	int err, lent;
 
 	*out = NULL;
 	if ((err = diff_commits(repo, old_oid, new_oid, &diff)) < 0)
 		return err;
+	lent = index_lend(repo, NULL, 0);
 	err = git_diff_to_buf(&buf, diff, GIT_DIFF_FORMAT_PATCH);
+	index_return(repo, lent);
 	if (err < 0)
 		err = gfail(err, "formatting diff %.7s..%.7s", old_oid, new_oid);
 	else
