@@ -118,7 +118,7 @@ int ar_calibration_save(const char *state_dir, struct ar_calibration *c)
 	              c->repeats, now);
 	err = ar_mkdir_p(state_dir);
 	if (err == 0)
-		err = ar_file_write_atomic(path, b.ptr, b.len);
+		err = ar_file_write_atomic(path, b.ptr, b.len, AR_DURABLE);
 	ar_buf_release(&b);
 	free(path);
 	return err;
@@ -355,7 +355,7 @@ int ar_config_file_set(const char *path, const char *const *keys,
 	if (err < 0)
 		goto done;
 	yaml_with_keys(&out, text, keys, values, n, comment);
-	if ((err = ar_file_write_atomic(tmp, out.ptr ? out.ptr : "", out.len)) < 0)
+	if ((err = ar_file_write_atomic(tmp, out.ptr ? out.ptr : "", out.len, AR_DURABLE)) < 0)
 		goto done;
 	if ((err = check_yaml(tmp, path, keys, values, n)) < 0) {
 		ar_error_prefix(err, "%s left as it was (add the keys yourself)", path);

@@ -119,7 +119,7 @@ int ar_cmd_report_document(int argc, char **argv, struct ar_cli *cli,
 		goto done;
 	}
 	path = out ? ar_xstrdup(out) : ar_path_join(c.ws.root, name);
-	if (ar_file_write_atomic(path, b.ptr, b.len) < 0) {
+	if (ar_file_write_atomic(path, b.ptr, b.len, AR_DURABLE) < 0) {
 		rc = ar_cmd_fail(d->name);
 		goto done;
 	}

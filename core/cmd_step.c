@@ -56,27 +56,23 @@ static void report(const struct ar_result *r, int json)
 
 /* After a recorded experiment: does one of the session's limits hold
  * (stop.h)?  Says which on stderr, for the agent driving `ar step`. */
-static int stop_condition(struct ar_workspace *ws)
+static int stop_condition(const struct ar_session *s)
 {
 	struct ar_ledger_info info = AR_LEDGER_INFO_INIT;
 	struct ar_limits lim;
-	struct ar_result *rows = NULL;
-	size_t n = 0;
-	char *warning = NULL, *why = NULL;
+	char *why = NULL;
 
-	ar_limits_from_config(&lim, &ws->cfg);
-	if (ar_ledger_read(ws->root, &rows, &n, &warning) == 0 &&
-	    ar_ledger_read_header(ws->root, &info) == 0)
-		why = ar_limits_check(&lim, rows, n, ar_hours_since(info.created_at));
+	ar_limits_from_config(&lim, &s->ws->cfg);
+	if (ar_ledger_read_header(s->ws->root, &info) == 0)
+		why = ar_limits_check(&lim, s->rows, s->nrows,
+		                      ar_hours_since(info.created_at));
 	ar_error_clear();
 	int stop = why != NULL;
 
 	if (stop)
 		fprintf(stderr, "ar: stop: %s (exit status 3)\n", why);
 	free(why);
-	free(warning);
 	ar_ledger_info_release(&info);
-	ar_ledger_results_free(rows, n);
 	return stop;
 }
 
@@ -110,7 +106,7 @@ static int do_step(struct ar_cli *cli, struct ar_step_opts *so, int json)
 		rc = ar_cmd_fail(so->baseline ? "baseline" : "step");
 	} else {
 		report(&r, json);
-		rc = stop_condition(&ws) ? AR_EXIT_STOP : AR_EXIT_OK;
+		rc = stop_condition(&s) ? AR_EXIT_STOP : AR_EXIT_OK;
 	}
 done:
 	ar_result_release(&r);

@@ -158,7 +158,8 @@ static int commit(struct step *st)
 	ar_strvec_copy(&st->pending.paths, &st->scope.targets);
 	st->pending.description = ar_xstrdup(st->is_baseline ? "baseline"
 	                                     : st->o->description ? st->o->description : "");
-	if ((err = ar_session_state_save(s, &st->pending)) < 0)
+	/* The record recovery works from: on disk before the branch moves. */
+	if ((err = ar_session_state_save(s, &st->pending, AR_DURABLE)) < 0)
 		return err;
 	ar_fault_point("before-commit");
 	if (!st->scope.targets.n) {
@@ -172,7 +173,7 @@ static int commit(struct step *st)
 			return err;
 		ar_fault_point("after-commit");
 		memcpy(st->pending.exp_commit, st->exp, 41);
-		if ((err = ar_session_state_save(s, &st->pending)) < 0)
+		if ((err = ar_session_state_save(s, &st->pending, AR_VOLATILE)) < 0)
 			return err;
 	}
 	ref = ar_xprintf("refs/autoresearch/%s/%ld", s->tag, n);
@@ -443,7 +444,10 @@ static int finish(struct step *st)
 			return err;
 	}
 	s->last_iteration = st->r->iteration;
-	return ar_session_state_save(s, NULL);
+	/* Losing this update leaves the pending record, which recovery finds
+	 * already in the ledger; new fixed hashes must not be lost. */
+	return ar_session_state_save(s, NULL, st->is_baseline ? AR_DURABLE
+	                                                      : AR_VOLATILE);
 }
 
 static void step_release(struct step *st)

@@ -44,6 +44,10 @@ struct ar_session {
 	double *best_samples;
 	size_t nbest_samples;
 	long best_refreshed;
+	/* The ledger as read when the session opened, and every result it
+	 * logged since: read once, not again at every step. */
+	struct ar_result *rows;
+	size_t nrows;
 };
 
 /* The default tag for today: "nov23", or "nov23-2"... when taken. */

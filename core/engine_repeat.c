@@ -327,7 +327,7 @@ int ar_best_samples_save(struct ar_session *s)
 	ar_buf_addch(&b, '\n');
 	err = ar_mkdir_p(s->state_dir);
 	if (err == 0)
-		err = ar_file_write_atomic(path, b.ptr, b.len);
+		err = ar_file_write_atomic(path, b.ptr, b.len, AR_VOLATILE);
 	ar_buf_release(&b);
 	free(path);
 	return err;

@@ -1922,7 +1922,7 @@ int ar_repo_exclude_add(ar_repo *repo, const char *const *patterns, size_t n)
 	if (text.len == before)
 		goto done;
 	if ((err = ar_mkdir_p(info)) < 0 ||
-	    (err = ar_file_write_atomic(path, text.ptr, text.len)) < 0)
+	    (err = ar_file_write_atomic(path, text.ptr, text.len, AR_DURABLE)) < 0)
 		ar_error_prefix(err, "adding to %s", path);
 done:
 	ar_buf_release(&text);

@@ -379,7 +379,7 @@ static int write_new(const char *dir, const char *name, const char *data)
 	int rc = 0;
 
 	if (!ar_path_exists(path)) {
-		rc = ar_file_write_atomic(path, data, strlen(data));
+		rc = ar_file_write_atomic(path, data, strlen(data), AR_DURABLE);
 		if (rc < 0)
 			rc = ar_error_prefix(rc, "creating %s", path);
 	}
@@ -437,7 +437,7 @@ int ar_ledger_update_header(const char *dir, const struct ar_ledger_header *h)
 	json_decref(o);
 	ar_buf_printf(&b, "%s\n%s", line, rest);
 	free(line);
-	rc = ar_file_write_atomic(path, b.ptr, b.len);
+	rc = ar_file_write_atomic(path, b.ptr, b.len, AR_DURABLE);
 done:
 	ar_buf_release(&b);
 	ar_ledger_info_release(&info);
@@ -466,13 +466,13 @@ static int ends_in_newline(const char *path)
 }
 
 /*
- * Append whole lines to dir/name and fsync.  A file whose last line was cut
- * short gets a newline first, so the new line stays whole.  On failure
- * ar_file_append_sync cuts the file back to its previous size, so no partial
+ * Append whole lines to dir/name.  A file whose last line was cut short gets
+ * a newline first, so the new line stays whole.  The ledger is fsync'd;
+ * results.tsv is a view of it and is not.  On failure ar_file_append cuts the file back to its previous size, so no partial
  * line is left; on_enospc says what a full disk means for the user.
  */
 static int append_lines(const char *dir, const char *name, const char *data,
-                        const char *on_enospc)
+                        enum ar_sync sync, const char *on_enospc)
 {
 	char *path = ar_path_join(dir, name);
 	ar_buf b = AR_BUF_INIT;
@@ -481,7 +481,7 @@ static int append_lines(const char *dir, const char *name, const char *data,
 	if (!ends_in_newline(path))
 		ar_buf_addch(&b, '\n');
 	ar_buf_adds(&b, data);
-	rc = ar_file_append_sync(path, b.ptr, b.len);
+	rc = ar_file_append(path, b.ptr, b.len, sync);
 	if (rc == AR_ENOSPACE) /* else util's message names path already */
 		ar_error_set(rc, "%s: no space left on device; %s", path,
 		             on_enospc);
@@ -491,22 +491,21 @@ static int append_lines(const char *dir, const char *name, const char *data,
 }
 
 int ar_ledger_append(const char *dir, const char *metric_name,
-                     const struct ar_result *r)
+                     struct ar_result *r)
 {
-	struct ar_result copy = *r;
 	ar_buf line = AR_BUF_INIT, tsv = AR_BUF_INIT;
 	char now[32], lost[96], *path;
 	int rc;
 
-	if (!copy.timestamp) {
+	if (!r->timestamp) {
 		iso_now(now);
-		copy.timestamp = now;
+		r->timestamp = ar_xstrdup(now);
 	}
-	ar_ledger_json_row(&line, &copy);
+	ar_ledger_json_row(&line, r);
 	ar_buf_addch(&line, '\n');
 	snprintf(lost, sizeof(lost), "experiment %ld was not recorded; free "
 	         "some space before going on", r->iteration);
-	rc = append_lines(dir, AR_LEDGER_JSONL, line.ptr, lost);
+	rc = append_lines(dir, AR_LEDGER_JSONL, line.ptr, AR_DURABLE, lost);
 	if (rc < 0)
 		goto out;
 	ar_fault_point("after-jsonl");
@@ -514,8 +513,8 @@ int ar_ledger_append(const char *dir, const char *metric_name,
 	if (!ar_path_exists(path))
 		tsv_header(&tsv, metric_name);
 	free(path);
-	ar_ledger_tsv_row(&tsv, &copy);
-	rc = append_lines(dir, AR_LEDGER_TSV, tsv.ptr,
+	ar_ledger_tsv_row(&tsv, r);
+	rc = append_lines(dir, AR_LEDGER_TSV, tsv.ptr, AR_VOLATILE,
 	                  "the result is in " AR_LEDGER_JSONL ", and "
 	                  AR_LEDGER_TSV " is rebuilt from it when the session "
 	                  "next starts");
@@ -545,6 +544,34 @@ void ar_result_release(struct ar_result *r)
 	free(r->values);
 	memset(r, 0, sizeof(*r));
 	r->guard_pass = -1;
+}
+
+static double *copy_doubles(const double *v, size_t n)
+{
+	double *out = n ? ar_xmalloc(n * sizeof(*v)) : NULL;
+
+	if (n)
+		memcpy(out, v, n * sizeof(*v));
+	return out;
+}
+
+void ar_result_copy(struct ar_result *dst, const struct ar_result *src)
+{
+	*dst = *src;
+	dst->status = src->status ? ar_xstrdup(src->status) : NULL;
+	dst->description = src->description ? ar_xstrdup(src->description) : NULL;
+	dst->reason = src->reason ? ar_xstrdup(src->reason) : NULL;
+	dst->timestamp = src->timestamp ? ar_xstrdup(src->timestamp) : NULL;
+	dst->agent = src->agent ? ar_xstrdup(src->agent) : NULL;
+	dst->samples = copy_doubles(src->samples, src->nsamples);
+	dst->best_samples = copy_doubles(src->best_samples, src->nbest_samples);
+	dst->values = src->nvalues ? ar_xcalloc(src->nvalues, sizeof(*dst->values))
+	                           : NULL;
+	for (size_t i = 0; i < src->nvalues; i++) {
+		dst->values[i] = src->values[i];
+		dst->values[i].name = src->values[i].name
+		                      ? ar_xstrdup(src->values[i].name) : NULL;
+	}
 }
 
 void ar_ledger_results_free(struct ar_result *r, size_t n)
@@ -980,26 +1007,23 @@ static int tsv_rewrite(const char *path, const char *metric_name,
 	tsv_header(&b, metric_name);
 	for (i = 0; i < n; i++)
 		ar_ledger_tsv_row(&b, &r[i]);
-	rc = ar_file_write_atomic(path, b.ptr, b.len);
+	rc = ar_file_write_atomic(path, b.ptr, b.len, AR_VOLATILE);
 	if (rc < 0)
 		rc = ar_error_prefix(rc, "rewriting %s", path);
 	ar_buf_release(&b);
 	return rc;
 }
 
-int ar_ledger_sync_tsv(const char *dir, const char *metric_name)
+int ar_ledger_sync_tsv(const char *dir, const char *metric_name,
+                       const struct ar_result *r, size_t n)
 {
 	char *jpath = ar_path_join(dir, AR_LEDGER_JSONL);
 	char *tpath = ar_path_join(dir, AR_LEDGER_TSV), *data = NULL;
-	struct ar_result *r = NULL;
-	size_t n = 0, len = 0;
+	size_t len = 0;
 	int rc = 0;
 
 	if (!ar_path_exists(jpath))
 		goto out; /* nothing to repair from */
-	rc = ar_ledger_read(dir, &r, &n, NULL);
-	if (rc < 0)
-		goto out;
 	if (ar_path_exists(tpath)) {
 		rc = ar_file_read(tpath, LEDGER_MAX_BYTES, &data, &len);
 		if (rc < 0)
@@ -1009,7 +1033,6 @@ int ar_ledger_sync_tsv(const char *dir, const char *metric_name)
 	}
 	rc = tsv_rewrite(tpath, metric_name, r, n);
 out:
-	ar_ledger_results_free(r, n);
 	free(data);
 	free(tpath);
 	free(jpath);
@@ -1167,7 +1190,8 @@ int ar_ledger_dashboard(const char *dir, const struct ar_ledger_header *h,
 		              r[n - 1].iteration, r[n - 1].timestamp);
 	ar_buf_adds(&b, "\n## Experiments\n\n");
 	md_table(&b, r, n);
-	rc = ar_file_write_atomic(path, b.ptr, b.len);
+	/* A view of the ledger, rebuilt at every step: no fsync. */
+	rc = ar_file_write_atomic(path, b.ptr, b.len, AR_VOLATILE);
 	if (rc < 0)
 		rc = ar_error_prefix(rc, "writing %s", path);
 	ar_summary_release(&sum);

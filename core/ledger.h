@@ -70,6 +70,8 @@ struct ar_result {
 };
 
 void ar_result_release(struct ar_result *r);
+/* *dst becomes a deep copy of *src (dst is overwritten, not released). */
+void ar_result_copy(struct ar_result *dst, const struct ar_result *src);
 
 struct ar_ledger_header {
 	const char *tag;
@@ -99,9 +101,10 @@ int ar_ledger_create(const char *dir, const struct ar_ledger_header *h);
  */
 int ar_ledger_update_header(const char *dir, const struct ar_ledger_header *h);
 
-/* Append one result to both files (fsync'd; TSV after JSONL). */
+/* Append one result to both files (the JSONL fsync'd, then the TSV); fills
+ * r->timestamp when it is NULL. */
 int ar_ledger_append(const char *dir, const char *metric_name,
-                     const struct ar_result *r);
+                     struct ar_result *r);
 
 /*
  * Read every result from autoresearch.jsonl.  A truncated or malformed last
@@ -113,11 +116,12 @@ int ar_ledger_read(const char *dir, struct ar_result **out, size_t *n,
 void ar_ledger_results_free(struct ar_result *r, size_t n);
 
 /*
- * Repair results.tsv so it has exactly the rows of the JSONL (the JSONL is
- * the source of truth; the TSV is appended second, so a kill between the two
- * leaves it one row short).
+ * Repair results.tsv so it has exactly the rows r[0..n) read from the JSONL
+ * (the JSONL is the source of truth; the TSV is appended second and not
+ * fsync'd, so a kill or a power cut can leave it short).
  */
-int ar_ledger_sync_tsv(const char *dir, const char *metric_name);
+int ar_ledger_sync_tsv(const char *dir, const char *metric_name,
+                       const struct ar_result *r, size_t n);
 
 /* Rewrite autoresearch_dashboard.md from the results. */
 int ar_ledger_dashboard(const char *dir, const struct ar_ledger_header *h,

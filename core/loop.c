@@ -114,7 +114,7 @@ static int restore_crashed(struct loop *l, const char *commit)
 		if ((err = ar_repo_blob(l->s->ws->repo, commit, paths.items[i], &blob, &len)) < 0)
 			break;
 		abs = ar_path_join(l->s->ws->root, paths.items[i]);
-		err = ar_file_write_atomic(abs, blob, len);
+		err = ar_file_write_atomic(abs, blob, len, AR_DURABLE);
 		free(abs);
 		free(blob);
 	}
@@ -202,7 +202,7 @@ static char *marker_path(struct loop *l)
 static int mark_proposing(struct loop *l, long iteration)
 {
 	char *path = marker_path(l), *text = ar_xprintf("%ld\n", iteration);
-	int err = ar_file_write_atomic(path, text, strlen(text));
+	int err = ar_file_write_atomic(path, text, strlen(text), AR_DURABLE);
 
 	free(text);
 	free(path);
@@ -234,7 +234,7 @@ static int save_copies(struct loop *l, const ar_strvec *paths, long n, char **di
 		if (!err && (err = ar_file_read(src, (size_t)1 << 30, &data, &len)) == AR_ENOTFOUND)
 			err = 0; /* deleted by the proposer: nothing to keep */
 		else if (!err)
-			err = ar_file_write_atomic(dst, data, len);
+			err = ar_file_write_atomic(dst, data, len, AR_DURABLE);
 		free(data);
 		free(src);
 		free(dst);

@@ -145,7 +145,8 @@ int ar_agent_run(const struct ar_agent *a, const struct ar_propose_in *in,
 	memset(out, 0, sizeof(*out));
 	snprintf(iter_env, sizeof(iter_env), "AR_ITERATION=%ld", in->iteration);
 	if ((err = ar_file_write_atomic(prompt_file, in->prompt ? in->prompt : "",
-	                                in->prompt ? strlen(in->prompt) : 0)) < 0)
+	                                in->prompt ? strlen(in->prompt) : 0,
+	                                AR_VOLATILE)) < 0)
 		goto done;
 	command = expand(a, in, prompt_file);
 	po.command = command;

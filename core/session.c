@@ -167,6 +167,9 @@ static int load_ledger(struct ar_session *s)
 
 	if (err < 0)
 		return err;
+	ar_ledger_results_free(s->rows, s->nrows);
+	s->rows = r;
+	s->nrows = n;
 	if (warning) {
 		ar_strvec_push(&s->notes, warning);
 		free(warning);
@@ -187,7 +190,6 @@ static int load_ledger(struct ar_session *s)
 		ar_best_samples_set(s, r[i].samples, r[i].nsamples, r[i].score,
 		                    r[i].iteration);
 	}
-	ar_ledger_results_free(r, n);
 	return 0;
 }
 
@@ -244,5 +246,6 @@ void ar_session_release(struct ar_session *s)
 	ar_session_state_release(s);
 	free(s->guard_names);
 	free(s->best_samples);
+	ar_ledger_results_free(s->rows, s->nrows);
 	memset(s, 0, sizeof(*s));
 }

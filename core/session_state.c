@@ -69,7 +69,8 @@ int ar_session_state_load(struct ar_session *s)
 	return 0;
 }
 
-int ar_session_state_save(struct ar_session *s, const struct ar_pending *p)
+int ar_session_state_save(struct ar_session *s, const struct ar_pending *p,
+                          enum ar_sync sync)
 {
 	ar_buf b = AR_BUF_INIT;
 	char *path = state_path(s);
@@ -91,7 +92,7 @@ int ar_session_state_save(struct ar_session *s, const struct ar_pending *p)
 			ar_buf_addch(&b, '\n');
 		}
 	}
-	err = ar_file_write_atomic(path, b.ptr, b.len);
+	err = ar_file_write_atomic(path, b.ptr, b.len, sync);
 	ar_buf_release(&b);
 	free(path);
 	return err;
@@ -113,27 +114,23 @@ void ar_session_take_values(struct ar_session *s, const struct ar_result *r)
 	}
 }
 
-int ar_session_log(struct ar_session *s, const struct ar_result *r)
+int ar_session_log(struct ar_session *s, struct ar_result *r)
 {
 	struct ar_ledger_header h;
-	struct ar_result *all = NULL;
-	size_t n = 0;
-	char *warning = NULL;
 	int err = ar_ledger_append(s->ws->root, s->ws->cfg.metric_name, r);
 
 	if (err < 0)
 		return err;
+	s->rows = ar_xrealloc(s->rows, (s->nrows + 1) * sizeof(*s->rows));
+	ar_result_copy(&s->rows[s->nrows++], r);
 	ar_session_ledger_header(s, &h);
-	if (ar_ledger_read(s->ws->root, &all, &n, &warning) == 0)
-		err = ar_ledger_dashboard(s->ws->root, &h, all, n);
+	err = ar_ledger_dashboard(s->ws->root, &h, s->rows, s->nrows);
 	if (err < 0) { /* recorded all the same: the dashboard is only a view */
 		ar_strvec_pushf(&s->notes, "could not update %s: %s",
 		                AR_LEDGER_DASHBOARD, ar_error_last());
 		ar_error_clear();
 		err = 0;
 	}
-	free(warning);
-	ar_ledger_results_free(all, n);
 	return err;
 }
 
@@ -203,7 +200,7 @@ static int restore_edits(struct edit *e, size_t n)
 {
 	int err = 0;
 	for (size_t i = 0; i < n && err == 0; i++)
-		if ((err = ar_file_write_atomic(e[i].path, e[i].data, e[i].len)) == 0)
+		if ((err = ar_file_write_atomic(e[i].path, e[i].data, e[i].len, AR_DURABLE)) == 0)
 			chmod(e[i].path, e[i].mode);
 	return err;
 }
@@ -270,10 +267,11 @@ int ar_session_recover(struct ar_session *s)
 			goto done;
 		s->last_iteration = p->iteration;
 	}
-	if ((err = ar_session_state_save(s, NULL)) < 0)
+	if ((err = ar_session_state_save(s, NULL, AR_DURABLE)) < 0)
 		goto done;
 sync:
-	err = ar_ledger_sync_tsv(s->ws->root, s->ws->cfg.metric_name);
+	err = ar_ledger_sync_tsv(s->ws->root, s->ws->cfg.metric_name, s->rows,
+	                         s->nrows);
 done:
 	ar_session_state_release(s);
 	return err;

@@ -18,14 +18,18 @@ struct ar_pending {
 
 int ar_session_state_load(struct ar_session *s);
 void ar_session_state_release(struct ar_session *s);
-/* Rewrite the state file with the fixed hashes and `pending` (may be NULL). */
-int ar_session_state_save(struct ar_session *s, const struct ar_pending *p);
+/* Rewrite the state file with the fixed hashes and `pending` (may be NULL).
+ * AR_DURABLE where a power cut must not lose it: the pending record written
+ * before a commit, and new fixed hashes. */
+int ar_session_state_save(struct ar_session *s, const struct ar_pending *p,
+                          enum ar_sync sync);
 int ar_session_recover(struct ar_session *s);
 void ar_session_take_values(struct ar_session *s, const struct ar_result *r);
 void ar_session_ledger_header(struct ar_session *s, struct ar_ledger_header *h);
-/* Append a result and regenerate the dashboard (a dashboard that cannot be
- * written is a note in s->notes, not an error: the result is recorded). */
-int ar_session_log(struct ar_session *s, const struct ar_result *r);
+/* Append a result (filling its timestamp) to the ledger and to s->rows, and
+ * regenerate the dashboard (a dashboard that cannot be written is a note in
+ * s->notes, not an error: the result is recorded). */
+int ar_session_log(struct ar_session *s, struct ar_result *r);
 
 /* engine_scope.c: which changes an experiment is made of. */
 struct ar_scope {

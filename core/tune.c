@@ -399,7 +399,7 @@ static int write_files(const char *root, struct tfile *f, size_t nf)
 		if (!f[i].changed)
 			continue;
 		abs = ar_path_join(root, f[i].path);
-		err = ar_file_write_atomic(abs, f[i].text, f[i].len);
+		err = ar_file_write_atomic(abs, f[i].text, f[i].len, AR_DURABLE);
 		free(abs);
 		if (err < 0)
 			return err;

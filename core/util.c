@@ -385,7 +385,8 @@ static void fsync_parent(const char *path)
 	free(dir);
 }
 
-int ar_file_write_atomic(const char *path, const char *data, size_t len)
+int ar_file_write_atomic(const char *path, const char *data, size_t len,
+                         enum ar_sync sync)
 {
 	char *tmp = ar_xprintf("%s.tmp.%ld", path, (long)getpid());
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -399,7 +400,7 @@ int ar_file_write_atomic(const char *path, const char *data, size_t len)
 	/* Replacing a file keeps its mode (an executable script stays one). */
 	if (stat(path, &old) == 0 && S_ISREG(old.st_mode))
 		(void)fchmod(fd, old.st_mode & 07777);
-	if (ar_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (ar_write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
 		err = write_error("writing", tmp);
 		close(fd);
 		unlink(tmp);
@@ -411,13 +412,15 @@ int ar_file_write_atomic(const char *path, const char *data, size_t len)
 		unlink(tmp);
 		goto done;
 	}
-	fsync_parent(path);
+	if (sync)
+		fsync_parent(path);
 done:
 	free(tmp);
 	return err;
 }
 
-int ar_file_append_sync(const char *path, const char *data, size_t len)
+int ar_file_append(const char *path, const char *data, size_t len,
+                   enum ar_sync sync)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	struct stat st;
@@ -429,10 +432,10 @@ int ar_file_append_sync(const char *path, const char *data, size_t len)
 		err = write_error("cannot stat", path);
 		goto done;
 	}
-	if (ar_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (ar_write_all(fd, data, len) < 0 || (sync && fsync(fd) < 0)) {
 		err = write_error("appending to", path);
 		/* Never leave half a record behind. */
-		if (S_ISREG(st.st_mode) && ftruncate(fd, st.st_size) == 0)
+		if (S_ISREG(st.st_mode) && ftruncate(fd, st.st_size) == 0 && sync)
 			fsync(fd);
 	}
 done:

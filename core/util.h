@@ -71,12 +71,25 @@ int ar_file_read(const char *path, size_t max, char **out, size_t *len);
 /* The last (at most) max bytes of a file, NUL-terminated; caller frees.
  * AR_ENOTFOUND when it does not exist. */
 int ar_file_tail(const char *path, size_t max, char **out);
-/* Write to path.tmp, fsync, rename over path, fsync the directory. */
 /* write(2) until all of data[0..len) is written: 0, or -1 with errno. */
 int ar_write_all(int fd, const void *data, size_t len);
-int ar_file_write_atomic(const char *path, const char *data, size_t len);
-/* Append and fsync.  AR_ENOSPACE when the disk is full. */
-int ar_file_append_sync(const char *path, const char *data, size_t len);
+/*
+ * Whether a write waits for the disk.  Both kinds are atomic for readers and
+ * survive a killed ar (the page cache outlives the process).  AR_DURABLE also
+ * survives a power cut: the file is fsync'd, and after a rename its directory
+ * too.  It is for what must not be lost - the ledger, the journal of an
+ * experiment about to be committed, a user's files.  AR_VOLATILE is for views
+ * rebuilt from the ledger (results.tsv, the dashboard) and for journal
+ * updates that only narrow a recovery; each fsync costs 0.2-20 ms.
+ */
+enum ar_sync { AR_VOLATILE = 0, AR_DURABLE = 1 };
+/* Write to path.tmp.<pid> and rename it over path (keeping path's mode). */
+int ar_file_write_atomic(const char *path, const char *data, size_t len,
+                         enum ar_sync sync);
+/* Append whole: on failure the file is cut back to its old size.
+ * AR_ENOSPACE when the disk is full. */
+int ar_file_append(const char *path, const char *data, size_t len,
+                   enum ar_sync sync);
 int ar_path_exists(const char *path);
 int ar_mkdir_p(const char *path);
 char *ar_path_join(const char *a, const char *b);

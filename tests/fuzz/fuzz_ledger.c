@@ -48,12 +48,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	else
 		fuzz_file(AR_LEDGER_TSV, NULL, 0);
 	have_info = ar_ledger_read_header(fuzz_dir(), &info) == 0;
-	if (ar_ledger_read(fuzz_dir(), &r, &n, &warning) == 0)
+	if (ar_ledger_read(fuzz_dir(), &r, &n, &warning) == 0) {
 		use_results(r, n, have_info ? &info : NULL);
+		ar_ledger_sync_tsv(fuzz_dir(), have_info && info.metric_name ?
+		                   info.metric_name : "val_bpb", r, n);
+	}
 	ar_ledger_results_free(r, n);
 	free(warning);
-	ar_ledger_sync_tsv(fuzz_dir(), have_info && info.metric_name ?
-	                   info.metric_name : "val_bpb");
 	ar_ledger_info_release(&info);
 	ar_error_clear();
 	return 0;

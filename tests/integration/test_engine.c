@@ -998,12 +998,20 @@ static void test_ledger_formats(void **state)
 	o = json_array_get(all, 4);
 	assert_true(json_is_null(json_object_get(o, "score")));
 	assert_true(tu_contains(eng_jstr(o, "reason"), "exit status 1"));
+	char *last = ar_xprintf("- **Last experiment:** #4 at %s\n",
+	                        eng_jstr(o, "timestamp"));
 	json_decref(all);
 	eng_check_ledger(dir);
 
+	/* The dashboard is rendered from the rows the session holds (read once,
+	 * grown as it logs), so it must agree with the ledger on disk: every
+	 * experiment counted, the last one's timestamp as written. */
 	char *dash = tu_read(dir, "autoresearch_dashboard.md");
 	assert_non_null(dash);
 	assert_true(tu_contains(dash, "drop it"));
+	assert_true(tu_contains(dash, "- **Experiments:** 4 ("));
+	assert_true(tu_contains(dash, last));
+	free(last);
 	free(dash);
 	for (int n = 1; n <= 4; n++) {
 		char *log = ar_xprintf(".autoresearch/logs/%d.log", n);
