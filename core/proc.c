@@ -43,6 +43,9 @@
 
 extern char **environ;
 
+/* Set once ar_proc_setup made us the child subreaper. */
+static int proc_subreaper;
+
 #define PROC_BUF_SIZE (64 * 1024)
 #define PROC_DEFAULT_GRACE 2.0    /* seconds from SIGTERM to SIGKILL */
 #define PROC_DEFAULT_INTERVAL 0.1 /* seconds between samples */
@@ -132,6 +135,7 @@ int ar_proc_setup(void)
 		                    "cannot become the child subreaper "
 		                    "(prctl PR_SET_CHILD_SUBREAPER): %s",
 		                    strerror(errno));
+	proc_subreaper = 1;
 #endif
 	return 0;
 }
@@ -749,9 +753,26 @@ static int proc_wait_tree(struct proc_run *r, double limit_s)
 	}
 }
 
+/*
+ * 1 when `ar` has no child at all, live or zombie.  As the subreaper, every
+ * live descendant of a run is a child of ours or below one, so then the tree
+ * is empty - the common end of a run, known without reading /proc.
+ */
+static int proc_childless(void)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	return proc_subreaper &&
+	       waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 &&
+	       errno == ECHILD;
+}
+
 /* SIGTERM, grace, then SIGKILL until the tree is gone; then reap. */
 static void proc_terminate(struct proc_run *r, double grace)
 {
+	if (r->child_done && proc_childless())
+		return;
 	proc_scan(r);
 	if (r->tree.npids) {
 		proc_signal(r, SIGTERM);
