@@ -159,6 +159,7 @@ static void test_update_header_sets_baseline(void **state)
 	r.description = "baseline";
 	r.guard_pass = -1;
 	assert_int_equal(ar_ledger_append(dir, "val_bpb", &r), 0);
+	free(r.timestamp); /* filled by the append; the rest are literals */
 	assert_int_equal(ar_ledger_read_header(dir, &info), 0);
 	before = ar_xstrdup(info.created_at);
 	ar_ledger_info_header(&h, &info);
