@@ -15,6 +15,7 @@ import os
 
 STEP = 0.01          # the size of one true improvement
 START = [20, 20, 20, 20, 0]
+MIX = (0.2, 0.3)     # the proposer's default shares: better, neutral; the rest worse
 
 
 def read_params(path="params.txt"):
@@ -44,6 +45,24 @@ def read_cfg(path="bench.cfg"):
                 k, v = line.split("=", 1)
                 cfg[k.strip()] = v.strip()
     return int(cfg["seed"]), float(cfg["sigma"])
+
+
+def parse_mix(text):
+    """"0.2,0.3" -> (0.2, 0.3): the shares of truly better and neutral
+    proposals; ValueError unless both are in [0, 1] and sum to at most 1."""
+    b, n = (float(x) for x in text.split(","))
+    if not (0 <= b <= 1 and 0 <= n <= 1 and b + n <= 1):
+        raise ValueError("mix %r: two shares in [0, 1] summing to at most 1" % text)
+    return b, n
+
+
+def read_mix(path="bench.cfg"):
+    with open(path) as f:
+        for line in f:
+            k, _, v = line.partition("=")
+            if k.strip() == "mix":
+                return parse_mix(v.strip())
+    return MIX
 
 
 def next_count(path=".count"):

@@ -239,8 +239,10 @@ RULES = {
 class Session:
     """One `ar baseline` + `ar run --max nexp`; rule None: repeats: 1."""
 
-    def __init__(self, seed, sigma, rule, nexp, refresh_best=10, window=10):
+    def __init__(self, seed, sigma, rule, nexp, refresh_best=10, window=10,
+                 mix=nb.MIX):
         self.seed, self.sigma, self.rule, self.nexp = seed, sigma, rule, nexp
+        self.mix = mix
         self.refresh_best, self.window = refresh_best, window
         self.count = 0
 
@@ -254,10 +256,10 @@ class Session:
         x = list(x)
         u = rng.random()
         movable = [i for i in range(4) if x[i] != 0]
-        if u < 0.2 and movable:
+        if u < self.mix[0] and movable:
             i = rng.choice(movable)
             x[i] += -1 if x[i] > 0 else 1
-        elif u < 0.5:
+        elif u < self.mix[0] + self.mix[1]:
             x[4] += rng.choice((-1, 1))
         else:
             i, k = rng.randrange(4), rng.randint(1, 3)
@@ -338,17 +340,27 @@ def main():
     ap.add_argument("--rule", action="append", choices=sorted(RULES))
     ap.add_argument("--sigma", type=float, action="append",
                     help="noise in steps (default: 1 and 3)")
+    ap.add_argument("--mix", default="%g,%g" % nb.MIX,
+                    help="shares of truly better and neutral proposals "
+                         "(default %(default)s)")
     a = ap.parse_args()
+    try:
+        mix = nb.parse_mix(a.mix)
+    except ValueError as e:
+        ap.error("--%s" % e)
     seeds = range(a.first_seed, a.first_seed + a.sessions)
 
     def sessions(sigma, rule, nexp):
         return summary([Session(s, sigma * nb.STEP,
-                                rule and RULES[rule](sigma * nb.STEP), nexp).run()
+                                rule and RULES[rule](sigma * nb.STEP), nexp,
+                                mix=mix).run()
                         for s in seeds])
     for sigma in a.sigma or [1, 3]:
         nv = sessions(sigma, None, a.experiments)
-        print("sigma %gx, %d sessions of %d experiments (seeds %d..)"
-              % (sigma, a.sessions, a.experiments, a.first_seed))
+        print("sigma %gx, %d sessions of %d experiments (seeds %d..), "
+              "proposals %g%% better, %g%% neutral"
+              % (sigma, a.sessions, a.experiments, a.first_seed,
+                 100 * mix[0], 100 * mix[1]))
         print(fmt("naive", nv, nv["runs"]))
         for name in a.rule or ["auto"]:
             r = sessions(sigma, name, a.experiments)

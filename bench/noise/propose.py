@@ -3,9 +3,10 @@
 
 It changes params.txt (which ar has put back to the best) in one of three
 known ways, drawn with a generator seeded by the session's seed and the
-iteration: 20% truly better (one of x1..x4 one step towards 0), 30% truly
-neutral (x5 moves), 50% truly worse (one of x1..x4 one to three steps away
-from 0); and says which in its DESCRIPTION line."""
+iteration: truly better (one of x1..x4 one step towards 0), truly neutral
+(x5 moves), truly worse (one of x1..x4 one to three steps away from 0); and
+says which in its DESCRIPTION line.  The shares are bench.cfg's `mix`
+(better, neutral), by default 20% and 30%, the rest worse."""
 import os
 import random
 import sys
@@ -13,21 +14,20 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import noisebench as nb  # noqa: E402
 
-MIX = (0.2, 0.3)  # better, neutral; the rest is worse
-
 
 def main():
     seed, _ = nb.read_cfg()
+    mix = nb.read_mix()
     it = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     rng = random.Random("propose/%d/%d" % (seed, it))
     x = nb.read_params()
     u = rng.random()
     movable = [i for i in range(4) if x[i] != 0]
-    if u < MIX[0] and movable:
+    if u < mix[0] and movable:
         i = rng.choice(movable)
         x[i] += -1 if x[i] > 0 else 1
         what = "better: x%d one step towards 0" % (i + 1)
-    elif u < MIX[0] + MIX[1]:
+    elif u < mix[0] + mix[1]:
         x[4] += rng.choice((-1, 1))
         what = "neutral: x5 moves"
     else:
