@@ -65,6 +65,22 @@ static int vsh_out(char **out, const char *fmt, va_list ap)
 	return status_code(st);
 }
 
+char *tu_sh_ok(const char *fmt, ...)
+{
+	ar_buf cmd = AR_BUF_INIT;
+	char *out = NULL;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	ar_buf_vprintf(&cmd, fmt, ap);
+	va_end(ap);
+	if ((rc = tu_sh_out(&out, "%s", cmd.ptr)) != 0)
+		fail_msg("`%s` exited %d: %s", cmd.ptr, rc, out);
+	ar_buf_release(&cmd);
+	return out;
+}
+
 int tu_sh(const char *fmt, ...)
 {
 	ar_buf cmd = AR_BUF_INIT;

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "error.h" /* AR_PRINTF */
+
 /* A fresh directory under $TMPDIR (or /tmp); caller frees the string and
  * removes it with tu_rm_rf. */
 char *tu_tmpdir(void);
@@ -20,6 +22,9 @@ void tu_rm_rf(const char *path);
 int tu_sh(const char *fmt, ...);
 /* Same, capturing stdout+stderr into *out (caller frees). */
 int tu_sh_out(char **out, const char *fmt, ...);
+/* The stdout+stderr of a command that must succeed: the test fails with
+ * the command and its output otherwise.  Caller frees. */
+char *tu_sh_ok(const char *fmt, ...) AR_PRINTF(1, 2);
 
 /* Write/read a file at dir/rel (parent dirs created).  tu_read returns NULL
  * when absent; caller frees. */

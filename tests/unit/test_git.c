@@ -18,25 +18,13 @@
 
 /* ------------------------------------------------------------- helpers */
 
-/* Output of a shell command with trailing newlines removed; fails the test
- * when the command fails. Caller frees. */
-static char *sh(const char *fmt, ...) AR_PRINTF(1, 2);
-static char *sh(const char *fmt, ...)
+/* Output of a command that must succeed, trailing newlines removed.
+ * Caller frees. */
+#define sh(...) chomp(tu_sh_ok(__VA_ARGS__))
+static char *chomp(char *out)
 {
-	ar_buf cmd = AR_BUF_INIT;
-	char *out = NULL;
-	size_t n;
-	va_list ap;
-	int rc;
+	size_t n = strlen(out);
 
-	va_start(ap, fmt);
-	ar_buf_vprintf(&cmd, fmt, ap);
-	va_end(ap);
-	rc = tu_sh_out(&out, "%s", cmd.ptr);
-	if (rc != 0)
-		fail_msg("`%s` exited %d: %s", cmd.ptr, rc, out);
-	ar_buf_release(&cmd);
-	n = strlen(out);
 	while (n && out[n - 1] == '\n')
 		out[--n] = '\0';
 	return out;

@@ -24,22 +24,7 @@
 #include "testutil.h"
 #include "util.h"
 
-static char *sh(const char *fmt, ...) AR_PRINTF(1, 2);
-static char *sh(const char *fmt, ...)
-{
-	ar_buf cmd = AR_BUF_INIT;
-	char *out = NULL;
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	ar_buf_vprintf(&cmd, fmt, ap);
-	va_end(ap);
-	if ((rc = tu_sh_out(&out, "%s", cmd.ptr)) != 0)
-		fail_msg("`%s` exited %d: %s", cmd.ptr, rc, out);
-	ar_buf_release(&cmd);
-	return out;
-}
+#define sh tu_sh_ok
 
 /* Everything the oracles say about dir's index agrees with HEAD. */
 static void check_index(const char *dir)
