@@ -17,7 +17,8 @@
  *     SIGKILL until nothing is left.
  *
  * The parent reaps with wait4(-1): during a run every child of `ar` belongs
- * to the run (nothing else in `ar` starts processes).
+ * to the run (nothing else in `ar` starts processes, but for the detached
+ * daemons of ar_proc_spawn_detached, which leave ar's tree at once).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -951,4 +952,42 @@ int ar_proc_capture(const char *command, const char *cwd, double timeout_s,
 		*len = buf.len;
 	*out = ar_buf_detach(&buf);
 	return 0;
+}
+
+/* ---- detached --------------------------------------------------------- */
+
+int ar_proc_spawn_detached(const char *path, char *const argv[])
+{
+	int status = 0, err = 0;
+	pid_t pid;
+
+#ifdef __linux__
+	if (proc_subreaper)
+		prctl(PR_SET_CHILD_SUBREAPER, 0UL, 0UL, 0UL, 0UL);
+#endif
+	/* Between fork and exec only async-signal-safe calls. */
+	pid = fork();
+	if (pid < 0)
+		err = ar_error_set(AR_ERROR, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		int fd;
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		fd = open("/dev/null", O_RDWR);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(path, argv);
+		_exit(127);
+	}
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+#ifdef __linux__
+	if (proc_subreaper)
+		prctl(PR_SET_CHILD_SUBREAPER, 1UL, 0UL, 0UL, 0UL);
+#endif
+	return err;
 }

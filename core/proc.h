@@ -68,4 +68,13 @@ int ar_proc_capture(const char *command, const char *cwd, double timeout_s,
                     size_t max_bytes, char **out, size_t *len,
                     struct ar_proc_result *res);
 
+/*
+ * Start the program at `path` with argv in the background, for good: its
+ * own session, stdio on /dev/null, and not in ar's tree - twice forked,
+ * with the subreaper flag off meanwhile, so it is adopted by init (or a
+ * subreaper above ar) and no run's clean-up kills it.  0 once the
+ * intermediate process is reaped; the exec itself is not waited for.
+ */
+int ar_proc_spawn_detached(const char *path, char *const argv[]);
+
 #endif
