@@ -71,5 +71,6 @@ int cmd_show(int argc, char **argv, struct ar_cli *cli);
 int cmd_analyze(int argc, char **argv, struct ar_cli *cli);
 int cmd_plot(int argc, char **argv, struct ar_cli *cli);
 int cmd_calibrate(int argc, char **argv, struct ar_cli *cli);
+int cmd_watch(int argc, char **argv, struct ar_cli *cli);
 
 #endif

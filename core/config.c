@@ -119,6 +119,8 @@ static const struct keydef keys[] = {
 	{ "agent_failures", T_INT, 0, K_LO, 1, 0, "a whole number of at least 1", NULL },
 	{ "agent_backoff", T_SECONDS, 0, K_LO, 0, 0,
 	  "a number of seconds >= 0 (0, 5s, 1m)", NULL },
+	{ "watch", T_CHOICE, 0, 0, 0, 0, "one of auto, true, false",
+	  "auto|true|false" },
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -136,7 +136,7 @@ int ar_config_key_lookup(const char *name);
  * keys in enum order, then the extra keys of later features (max_hours,
  * target, plateau, max_agent_cost, agent_timeout, prompt_template, seed,
  * aggregate, max_repeats, alpha, refresh_best, confirm, agent.prompt,
- * metric.last_number, agent_failures, agent_backoff);
+ * metric.last_number, agent_failures, agent_backoff, watch);
  * NULL past the end.
  */
 const char *ar_config_key_at(size_t i);

@@ -24,6 +24,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,12 +35,15 @@
 
 #include "fault.h"
 #include "git_index.h"
+#include "watch.h"
 
 struct ar_repo {
 	git_repository *git;
 	char *root;   /* work tree, no trailing slash */
 	char *gitdir; /* .git directory, no trailing slash */
 	ar_ix_cache *ix; /* the index as ar last read or wrote it */
+	int watch;       /* AR_REPO_WATCH_*: ask the watcher for changes */
+	int last_scan;   /* 'w' watched, 'f' full, 0 none or libgit2's */
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -632,6 +636,8 @@ struct scan {
 	const struct ar_ix *ix; /* borrowed from repo->ix */
 	ar_strvec found;      /* paths, in any order, maybe repeated */
 	int filemode, trust_ctime;
+	int shallow;          /* walk_dir: leave directories with tracked files */
+	char *excludes;       /* core.excludesFile, or NULL */
 };
 
 static int is_gitlink(const struct ar_ix_entry *e)
@@ -913,15 +919,13 @@ static void wd_states(const struct scan *s, unsigned char *state)
 			pthread_join(tid[k], NULL);
 }
 
-/* Every index entry against the work tree; the inconclusive ones are
- * hashed here, on this thread (libgit2 objects are not shared). */
-static void wd_entries(struct scan *s)
+/* The entries whose state[] (wd_state) is 1 go to found; those that are 2
+ * are hashed here, on this thread (libgit2 objects are not shared). */
+static void wd_collect(struct scan *s, const unsigned char *state)
 {
-	unsigned char *state = ar_xcalloc(s->ix->n + 1, 1);
 	char *full;
 	int lent = 0;
 
-	wd_states(s, state);
 	for (size_t i = 0; i < s->ix->n && !lent; i++)
 		if (state[i] == 2) /* hashing consults the attributes */
 			lent = 1 + index_lend(s->repo, NULL, 0);
@@ -938,6 +942,15 @@ static void wd_entries(struct scan *s)
 		}
 	}
 	index_return(s->repo, lent == 2);
+}
+
+/* Every index entry against the work tree. */
+static void wd_entries(struct scan *s)
+{
+	unsigned char *state = ar_xcalloc(s->ix->n + 1, 1);
+
+	wd_states(s, state);
+	wd_collect(s, state);
 	free(state);
 }
 
@@ -1019,9 +1032,10 @@ static void walk_dir(struct scan *s, const char *rel, size_t lo, size_t hi)
 		ar_buf_addch(&path, '/');
 		dhi = dlo < hi ? ar_ix_dir_end(s->ix, dlo, hi, path.ptr, path.len - 1) : dlo;
 		dlo = ar_ix_lower(s->ix, dlo, dhi, path.ptr, path.len);
-		if (dlo < dhi)
-			walk_dir(s, path.ptr, dlo, dhi); /* holds tracked files */
-		else if (is_ignored(s, path.ptr))
+		if (dlo < dhi) {
+			if (!s->shallow) /* holds tracked files */
+				walk_dir(s, path.ptr, dlo, dhi);
+		} else if (is_ignored(s, path.ptr))
 			continue;
 		else if (is_nested_repo(s, path.ptr))
 			ar_strvec_push(&s->found, path.ptr);
@@ -1044,6 +1058,7 @@ static int cmp_cstr(const void *a, const void *b)
 static int scan_config(struct scan *s)
 {
 	git_config *cfg = NULL;
+	git_buf buf = GIT_BUF_INIT;
 	int ignorecase = 0, symlinks = 1, err = 0;
 
 	s->filemode = 1;
@@ -1060,6 +1075,9 @@ static int scan_config(struct scan *s)
 		s->filemode = 1;
 	if (git_config_get_bool(&s->trust_ctime, cfg, "core.trustctime") < 0)
 		s->trust_ctime = 1;
+	if (git_config_get_path(&buf, cfg, "core.excludesfile") == 0)
+		s->excludes = ar_xstrdup(buf.ptr);
+	git_buf_dispose(&buf);
 	if (ignorecase || !symlinks)
 		err = SCAN_FALLBACK;
 done:
@@ -1086,16 +1104,350 @@ static void found_to(ar_strvec *found, ar_strvec *out)
 			ar_strvec_push(out, found->items[i]);
 }
 
+/* ------------------------------------------------------- watched status */
+
+/*
+ * With the watcher (core/watch.h) a scan looks only at the directories it
+ * names and at those of the paths the previous scan found; the rest of the
+ * work tree is as that scan saw it.  What it found, and what its answer
+ * rested on, is kept in gitdir/ar-watch.state:
+ *
+ *   ar-watch-state 1
+ *   token <the watcher's token, taken before that scan>
+ *   index <checksum of the index file it compared against>
+ *   stamps <inode, size and times of the config and exclude files>
+ *   <each path it found>
+ *
+ * Another index (git add, a checkout), other ignore rules or settings, a
+ * new watcher or lost events each mean a full scan.  ar's own index writes
+ * (commit, revert) carry the state along (watch_note_index).  Each
+ * directory is judged as the full scan judges it: its entries' stat data,
+ * and walk_dir over its files, if the full walk would reach it.
+ */
+#define WATCH_STATE "ar-watch.state"
+#define WATCH_MAGIC "ar-watch-state 1\n"
+
+struct watch_state {
+	char *token, *index, *stamps;
+	ar_strvec paths;
+};
+
+static void watch_state_release(struct watch_state *w)
+{
+	free(w->token);
+	free(w->index);
+	free(w->stamps);
+	ar_strvec_release(&w->paths);
+	memset(w, 0, sizeof(*w));
+}
+
+/* gitdir/ar-watch.state: 0, or -1 when absent or not understood. */
+static int watch_state_read(const ar_repo *repo, struct watch_state *w)
+{
+	static const char *const keys[] = { "token ", "index ", "stamps " };
+	char **vals[] = { &w->token, &w->index, &w->stamps };
+	char *path = ar_path_join(repo->gitdir, WATCH_STATE), *data = NULL, *p, *nl;
+	size_t len, k;
+	int err = -1;
+
+	memset(w, 0, sizeof(*w));
+	if (ar_file_read(path, (size_t)64 << 20, &data, &len) < 0) {
+		ar_error_clear();
+		goto done;
+	}
+	if (strncmp(data, WATCH_MAGIC, strlen(WATCH_MAGIC)))
+		goto done;
+	p = data + strlen(WATCH_MAGIC);
+	for (k = 0; k < 3; k++) {
+		size_t kl = strlen(keys[k]);
+		if (!(nl = strchr(p, '\n')) || strncmp(p, keys[k], kl))
+			goto done;
+		*vals[k] = ar_xstrndup(p + kl, (size_t)(nl - p) - kl);
+		p = nl + 1;
+	}
+	for (; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+		ar_strvec_push_nodup(&w->paths, ar_xstrndup(p, (size_t)(nl - p)));
+	err = *p ? -1 : 0; /* a torn last line */
+done:
+	if (err)
+		watch_state_release(w);
+	free(data);
+	free(path);
+	return err;
+}
+
+static void watch_state_write(const ar_repo *repo, const struct watch_state *w)
+{
+	char *path = ar_path_join(repo->gitdir, WATCH_STATE);
+	ar_buf b = AR_BUF_INIT;
+	int ok = 1;
+
+	ar_buf_printf(&b, "%stoken %s\nindex %s\nstamps %s\n", WATCH_MAGIC,
+	              w->token, w->index, w->stamps);
+	for (size_t i = 0; ok && i < w->paths.n; i++) {
+		ok = !strchr(w->paths.items[i], '\n');
+		ar_buf_printf(&b, "%s\n", w->paths.items[i]);
+	}
+	if (!ok || ar_file_write_atomic(path, b.ptr, b.len, AR_VOLATILE) < 0)
+		unlink(path); /* the next scan is a full one */
+	ar_error_clear();
+	ar_buf_release(&b);
+	free(path);
+}
+
+static char *hex_of(const unsigned char raw[AR_IX_OID])
+{
+	char *hex = ar_xmalloc(2 * AR_IX_OID + 1);
+
+	for (size_t i = 0; i < AR_IX_OID; i++)
+		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	return hex;
+}
+
+static void stamp(ar_buf *b, const char *path)
+{
+	struct stat st;
+
+	if (path && stat(path, &st) == 0)
+		ar_buf_printf(b, "%lu:%lld:%lld.%ld:%lld.%ld;", (unsigned long)st.st_ino,
+		              (long long)st.st_size, (long long)st.st_mtim.tv_sec,
+		              st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec,
+		              st.st_ctim.tv_nsec);
+	else
+		ar_buf_adds(b, "-;");
+}
+
+static void stamp_found(ar_buf *b, int (*find)(git_buf *))
+{
+	git_buf path = GIT_BUF_INIT;
+
+	stamp(b, find(&path) == 0 ? path.ptr : NULL);
+	git_buf_dispose(&path);
+	git_error_clear();
+}
+
+/* What ignore rules, attributes and settings rest on, in one line. */
+static char *watch_stamps(const struct scan *s)
+{
+	static const char *const local[] = { "config", "info/exclude",
+	                                     "info/attributes" };
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	ar_buf b = AR_BUF_INIT;
+	char *p;
+
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
+		p = ar_path_join(s->repo->gitdir, local[i]);
+		stamp(&b, p);
+		free(p);
+	}
+	stamp_found(&b, git_config_find_global);
+	stamp_found(&b, git_config_find_xdg);
+	stamp_found(&b, git_config_find_system);
+	stamp(&b, s->excludes);
+	p = xdg && *xdg ? ar_xprintf("%s/git/ignore", xdg) :
+	    ar_xprintf("%s/.config/git/ignore", home ? home : "");
+	stamp(&b, p);
+	free(p);
+	return ar_buf_detach(&b);
+}
+
+/* The directory of a found path: "a/b/c" -> "a/b/", "a/sub/" -> "a/". */
+static char *dir_of(const char *path)
+{
+	size_t n = strlen(path);
+
+	if (n && path[n - 1] == '/')
+		n--;
+	while (n && path[n - 1] != '/')
+		n--;
+	return ar_xstrndup(path, n);
+}
+
+/* 1 when the full walk reaches directory dir ("" or ending in '/'). */
+static int dir_is_walked(struct scan *s, const char *dir)
+{
+	ar_buf full = AR_BUF_INIT;
+	const char *p;
+	int walked = 1;
+
+	for (p = dir; walked && (p = strchr(p, '/')) != NULL; p++) {
+		size_t len = (size_t)(p - dir) + 1, k;
+		char *rel = ar_xstrndup(dir, len);
+		struct stat st;
+
+		ar_buf_clear(&full);
+		ar_buf_printf(&full, "%s/%s", s->repo->root, rel);
+		k = ar_ix_lower(s->ix, 0, s->ix->n, rel, len);
+		if (lstat(full.ptr, &st) != 0 || !S_ISDIR(st.st_mode))
+			walked = 0;
+		else if (k < s->ix->n && s->ix->e[k].len > len &&
+		         !memcmp(AR_IX_PATH(s->ix, &s->ix->e[k]), rel, len))
+			; /* holds tracked files: always walked */
+		else if (is_ignored(s, rel) || is_nested_repo(s, rel))
+			walked = 0;
+		free(rel);
+	}
+	ar_buf_release(&full);
+	return walked;
+}
+
+/* Directory dir of a watched scan: its entries (tree: every entry under
+ * it) against the work tree into state[], and its files not tracked. */
+static void watched_dir(struct scan *s, const char *dir, int tree,
+                        unsigned char *state)
+{
+	size_t len = strlen(dir), lo = 0, hi = s->ix->n, rootlen;
+	ar_buf full = AR_BUF_INIT;
+
+	if (len) {
+		lo = ar_ix_lower(s->ix, 0, s->ix->n, dir, len);
+		hi = ar_ix_dir_end(s->ix, lo, s->ix->n, dir, len - 1);
+	}
+	ar_buf_printf(&full, "%s/", s->repo->root);
+	rootlen = full.len;
+	for (size_t i = lo; i < hi; i++) {
+		const struct ar_ix_entry *e = &s->ix->e[i];
+		const char *path = AR_IX_PATH(s->ix, e);
+		if (!tree && memchr(path + len, '/', e->len - len))
+			continue;
+		full.len = rootlen;
+		ar_buf_add(&full, path, e->len);
+		state[i] = (unsigned char)wd_state(s, e, full.ptr);
+	}
+	ar_buf_release(&full);
+	if (dir_is_walked(s, dir)) {
+		s->shallow = !tree;
+		walk_dir(s, dir, lo, hi);
+		s->shallow = 0;
+	}
+}
+
+struct watched { char *dir; int tree; };
+
+static int watched_cmp(const void *a, const void *b)
+{
+	const struct watched *x = a, *y = b;
+	int c = strcmp(x->dir, y->dir);
+
+	return c ? c : y->tree - x->tree; /* a tree first */
+}
+
+/* The scan of the directories in the watcher's answer and of the paths
+ * the previous scan found. */
+static void watched_scan(struct scan *s, const struct ar_watch_answer *a,
+                         const struct watch_state *prev)
+{
+	size_t n = a->dirs.n + prev->paths.n, k = 0;
+	struct watched *w = ar_xcalloc(n + 1, sizeof(*w));
+	unsigned char *state = ar_xcalloc(s->ix->n + 1, 1);
+	const char *tree = NULL, *last = NULL;
+
+	for (size_t i = 0; i < a->dirs.n; i++, k++) {
+		w[k].dir = ar_xstrdup(a->dirs.items[i] + 1);
+		w[k].tree = a->dirs.items[i][0] == 't';
+	}
+	for (size_t i = 0; i < prev->paths.n; i++, k++)
+		w[k].dir = dir_of(prev->paths.items[i]);
+	qsort(w, n, sizeof(*w), watched_cmp);
+	for (k = 0; k < n; k++) {
+		if ((last && !strcmp(last, w[k].dir)) ||
+		    (tree && !strncmp(w[k].dir, tree, strlen(tree))))
+			continue; /* seen, or under a tree seen whole */
+		watched_dir(s, w[k].dir, w[k].tree, state);
+		last = w[k].dir;
+		if (w[k].tree)
+			tree = w[k].dir;
+	}
+	wd_collect(s, state);
+	for (k = 0; k < n; k++)
+		free(w[k].dir);
+	free(w);
+	free(state);
+}
+
+static int watch_wanted(const ar_repo *repo, const struct ar_ix *ix)
+{
+	return repo->watch == AR_REPO_WATCH_ON ||
+	       (repo->watch == AR_REPO_WATCH_AUTO &&
+	        ix->n >= AR_REPO_WATCH_AUTO_FILES);
+}
+
+/* Ask the watcher (starting one when none runs): 1 with *a and *now to
+ * keep for watch_save, and *delta when a watched scan will do; 0 when
+ * there is no answer. */
+static int watch_ask(struct scan *s, struct watch_state *now,
+                     struct ar_watch_answer *a, struct watch_state *prev,
+                     int *delta)
+{
+	int have = watch_state_read(s->repo, prev) == 0;
+	int err = ar_watch_query(s->repo->root, have ? prev->token : NULL, a);
+
+	*delta = 0;
+	if (err < 0) {
+		if (err == AR_ENOTFOUND)
+			ar_watch_spawn(s->repo->root); /* for the next scan */
+		ar_error_clear();
+		return 0;
+	}
+	now->token = ar_xstrdup(a->token);
+	now->index = hex_of(s->ix->sum);
+	now->stamps = watch_stamps(s);
+	*delta = have && !a->full && !strcmp(prev->index, now->index) &&
+	         !strcmp(prev->stamps, now->stamps);
+	return 1;
+}
+
+/* ar replaced the index (checksum old) by one (checksum now) that differs
+ * in paths ch[0..n): the watched state follows when it was about the old
+ * index. */
+static void watch_note_index(ar_repo *repo, const unsigned char old[AR_IX_OID],
+                             const unsigned char now[AR_IX_OID],
+                             const struct ar_ix_change *ch, size_t n)
+{
+	struct watch_state w;
+	char *hex;
+
+	if (repo->watch == AR_REPO_WATCH_OFF || watch_state_read(repo, &w) < 0)
+		return;
+	hex = hex_of(old);
+	if (!strcmp(w.index, hex)) {
+		free(w.index);
+		w.index = hex_of(now);
+		for (size_t i = 0; i < n; i++)
+			ar_strvec_push(&w.paths, ch[i].path);
+		watch_state_write(repo, &w);
+	}
+	free(hex);
+	watch_state_release(&w);
+}
+
+void ar_repo_set_watch(ar_repo *repo, int mode)
+{
+	repo->watch = mode;
+}
+
+int ar_repo_last_scan(const ar_repo *repo)
+{
+	return repo->last_scan;
+}
+
 /* The fast status: 0 with the paths appended to out, or SCAN_FALLBACK. */
 static int scan_status(ar_repo *repo, int untracked, ar_strvec *out)
 {
 	struct scan s;
+	struct watch_state prev, now;
+	struct ar_watch_answer ans;
 	git_commit *head = NULL;
 	git_tree *tree = NULL;
-	int err;
+	size_t from = out->n;
+	int err, watching = 0, delta = 0;
 
 	memset(&s, 0, sizeof(s));
+	memset(&prev, 0, sizeof(prev));
+	memset(&now, 0, sizeof(now));
+	memset(&ans, 0, sizeof(ans));
 	s.repo = repo;
+	repo->last_scan = 0;
 	if ((err = scan_config(&s)) != 0)
 		goto done;
 	if (!(s.ix = ar_ix_get(&repo->ix, repo->gitdir))) {
@@ -1107,18 +1459,34 @@ static int scan_status(ar_repo *repo, int untracked, ar_strvec *out)
 		err = SCAN_FALLBACK;
 		goto done;
 	}
+	if (untracked && watch_wanted(repo, s.ix))
+		watching = watch_ask(&s, &now, &ans, &prev, &delta);
 	if (!cache_is_head(s.ix, tree) &&
 	    (err = staged_walk(&s, tree, "", 0, s.ix->n, s.ix->tree)) != 0)
 		goto done;
-	wd_entries(&s);
-	if (untracked)
-		walk_dir(&s, "", 0, s.ix->n);
+	repo->last_scan = delta ? 'w' : 'f';
+	if (delta) {
+		watched_scan(&s, &ans, &prev);
+	} else {
+		wd_entries(&s);
+		if (untracked)
+			walk_dir(&s, "", 0, s.ix->n);
+	}
 	found_to(&s.found, out);
+	if (watching) {
+		for (size_t i = from; i < out->n; i++)
+			ar_strvec_push(&now.paths, out->items[i]);
+		watch_state_write(repo, &now);
+	}
 done:
 	if (err)
 		ar_error_clear();
 	git_error_clear();
 	ar_strvec_release(&s.found);
+	free(s.excludes);
+	watch_state_release(&prev);
+	watch_state_release(&now);
+	ar_watch_answer_release(&ans);
 	git_tree_free(tree);
 	git_commit_free(head);
 	return err;
@@ -1345,6 +1713,38 @@ done:
 	return err < 0 ? err : 0;
 }
 
+/* ar_ix_update, and the watched state carried along. */
+static int ix_update(ar_repo *repo, const struct ar_ix_change *ch, size_t n)
+{
+	const struct ar_ix *ix = ar_ix_get(&repo->ix, repo->gitdir);
+	unsigned char old[AR_IX_OID];
+	int err;
+
+	if (ix)
+		memcpy(old, ix->sum, sizeof(old));
+	err = ar_ix_update(&repo->ix, repo->gitdir, ch, n);
+	if (err == 0 && ix && (ix = ar_ix_get(&repo->ix, repo->gitdir)))
+		watch_note_index(repo, old, ix->sum, ch, n);
+	return err;
+}
+
+/* ar_ix_restore (a revert of ar's last index write), the watched state
+ * carried along. */
+static int ix_restore(ar_repo *repo, const struct ar_ix_change *ch, size_t n)
+{
+	const struct ar_ix *ix = ar_ix_get(&repo->ix, repo->gitdir);
+	unsigned char old[AR_IX_OID], now[AR_IX_OID];
+	int err;
+
+	if (!ix)
+		return AR_IX_FALLBACK;
+	memcpy(old, ix->sum, sizeof(old));
+	err = ar_ix_restore(&repo->ix, repo->gitdir, ch, n, now);
+	if (err == 0)
+		watch_note_index(repo, old, now, ch, n);
+	return err;
+}
+
 /* The committed paths' index entries: patched in place by ar when each
  * is an existing entry given a new file, through libgit2 otherwise. */
 static int index_after_commit(ar_repo *repo, const struct change *c, size_t n)
@@ -1360,7 +1760,7 @@ static int index_after_commit(ar_repo *repo, const struct change *c, size_t n)
 		ch[i].st = c[i].st;
 	}
 	if (i == n)
-		err = ar_ix_update(&repo->ix, repo->gitdir, ch, n);
+		err = ix_update(repo, ch, n);
 	free(ch);
 	if (err == AR_IX_FALLBACK)
 		err = update_index(repo, c, n);
@@ -1580,7 +1980,9 @@ static int index_after_checkout(ar_repo *repo, git_tree *tree,
 	}
 	git_error_clear();
 	if (err == 0)
-		err = ar_ix_update(&repo->ix, repo->gitdir, ch, present->count);
+		err = ix_restore(repo, ch, present->count);
+	if (err == AR_IX_FALLBACK)
+		err = ix_update(repo, ch, present->count);
 	free(ch);
 	return err;
 }

@@ -60,6 +60,18 @@ int ar_repo_dirty_tracked(ar_repo *repo, ar_strvec *out);
  * untracked-but-not-ignored files.  Uses the index's stat cache.
  */
 int ar_repo_changed_paths(ar_repo *repo, ar_strvec *out);
+/*
+ * Whether ar_repo_changed_paths asks the work tree watcher (core/watch.h)
+ * which directories changed instead of lstat()-ing every tracked file,
+ * starting it when none runs: AR_REPO_WATCH_AUTO does when the index has
+ * AR_REPO_WATCH_AUTO_FILES entries or more.  Off until set.
+ */
+enum { AR_REPO_WATCH_OFF, AR_REPO_WATCH_ON, AR_REPO_WATCH_AUTO };
+#define AR_REPO_WATCH_AUTO_FILES 10000
+void ar_repo_set_watch(ar_repo *repo, int mode);
+/* How the last fast status was taken: 'w' from the watcher's answer, 'f'
+ * by looking at every file, 0 by libgit2 (or none yet). */
+int ar_repo_last_scan(const ar_repo *repo);
 
 /*
  * Commit the work tree's current content of `paths` (deleted files are

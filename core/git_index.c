@@ -234,6 +234,7 @@ static int ix_read(struct ar_ix *ix, const char *gitdir)
 	ix->mtime = st.st_mtim;
 	if (ix->len < 12 + AR_IX_OID || memcmp(ix->data, "DIRC", 4))
 		goto done;
+	memcpy(ix->sum, ix->data + ix->len - AR_IX_OID, AR_IX_OID);
 	version = be32((const unsigned char *)ix->data + 4);
 	ix->n = be32((const unsigned char *)ix->data + 8);
 	if (version < 2 || version > 4 || ix->n > ix->len / 32)
@@ -256,12 +257,36 @@ done:
 	return err;
 }
 
+/* What ar_ix_update replaced, kept for ar_ix_restore: the old file, linked
+ * as gitdir/ar-index.prev, and the old entries of the paths it changed. */
+struct ix_prev {
+	int ok;
+	struct stat st;       /* of ar-index.prev */
+	struct stat cur;      /* of the index written over it */
+	unsigned char sum[AR_IX_OID];
+	size_t n;
+	char **paths;         /* owned */
+	unsigned char (*id)[AR_IX_OID];
+	uint32_t *mode;
+};
+
 struct ar_ix_cache {
 	struct ar_ix ix;
 	int valid;            /* ix and st describe one state of the file */
 	int ok;               /* ... and ix was parsed */
 	struct stat st;
+	struct ix_prev prev;
 };
+
+static void prev_release(struct ix_prev *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->paths[i]);
+	free(p->paths);
+	free(p->id);
+	free(p->mode);
+	memset(p, 0, sizeof(*p));
+}
 
 static int same_file(const struct stat *a, const struct stat *b)
 {
@@ -299,6 +324,7 @@ void ar_ix_cache_free(ar_ix_cache *cache)
 	if (!cache)
 		return;
 	ix_release(&cache->ix);
+	prev_release(&cache->prev);
 	free(cache);
 }
 
@@ -474,6 +500,102 @@ static int ix_apply(struct ar_ix *ix, const struct ar_ix_change *ch, size_t n)
 	return 0;
 }
 
+/* Before ch[0..n) patch the cached index: remember its entries there. */
+static void prev_keep(ar_ix_cache *c, const struct ar_ix_change *ch, size_t n)
+{
+	struct ix_prev *p = &c->prev;
+
+	prev_release(p);
+	p->paths = ar_xcalloc(n + 1, sizeof(*p->paths));
+	p->id = ar_xcalloc(n + 1, sizeof(*p->id));
+	p->mode = ar_xcalloc(n + 1, sizeof(*p->mode));
+	memcpy(p->sum, c->ix.sum, AR_IX_OID);
+	for (size_t i = 0; i < n; i++) {
+		const struct ar_ix_entry *e = ar_ix_find(&c->ix, ch[i].path);
+		if (!e)
+			return; /* ix_apply falls back; p->ok stays 0 */
+		p->paths[i] = ar_xstrdup(ch[i].path);
+		memcpy(p->id[i], e->id, AR_IX_OID);
+		p->mode[i] = e->mode;
+		p->n = i + 1;
+	}
+	p->ok = 1;
+}
+
+/* The index about to be replaced stays as gitdir/ar-index.prev. */
+static void prev_link(struct ix_prev *p, const char *gitdir, const char *index)
+{
+	char *prev = ar_path_join(gitdir, "ar-index.prev");
+
+	unlink(prev);
+	if (p->ok)
+		p->ok = link(index, prev) == 0;
+	free(prev);
+}
+
+/* After the rename that dropped its other name (which changes its ctime). */
+static void prev_stat(struct ix_prev *p, const char *gitdir)
+{
+	char *prev = ar_path_join(gitdir, "ar-index.prev");
+
+	if (p->ok)
+		p->ok = stat(prev, &p->st) == 0;
+	free(prev);
+}
+
+/* 1 when the entries of ch[0..n) are exactly those prev changed, and as
+ * they were before. */
+static int prev_matches(const struct ix_prev *p, const struct ar_ix_change *ch,
+                        size_t n)
+{
+	if (!p->ok || p->n != n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = 0;
+		while (k < p->n && strcmp(p->paths[k], ch[i].path))
+			k++;
+		if (k == p->n || memcmp(p->id[k], ch[i].id, AR_IX_OID) ||
+		    p->mode[k] != ch[i].mode)
+			return 0;
+	}
+	return 1;
+}
+
+int ar_ix_restore(ar_ix_cache **cache, const char *gitdir,
+                  const struct ar_ix_change *ch, size_t n,
+                  unsigned char sum[AR_IX_OID])
+{
+	char *path = ar_path_join(gitdir, "index");
+	char *prev = ar_path_join(gitdir, "ar-index.prev");
+	char *lock = ar_xprintf("%s.lock", path);
+	ar_ix_cache *c = *cache;
+	struct stat st, pst;
+	int fd, err = AR_IX_FALLBACK;
+
+	if (!c || !prev_matches(&c->prev, ch, n) || stat(path, &st) != 0 ||
+	    !same_file(&st, &c->prev.cur) || stat(prev, &pst) != 0 ||
+	    !same_file(&pst, &c->prev.st))
+		goto done;
+	if ((err = fd = lock_index(lock)) < 0)
+		goto done;
+	if (rename(prev, path) != 0) {
+		err = ar_error_set(AR_ERROR, "renaming %s into place: %s", prev,
+		                   strerror(errno));
+	} else {
+		memcpy(sum, c->prev.sum, AR_IX_OID);
+		c->valid = 0; /* read again when next asked */
+		err = 0;
+	}
+	prev_release(&c->prev);
+	close(fd);
+	unlink(lock);
+done:
+	free(lock);
+	free(prev);
+	free(path);
+	return err;
+}
+
 int ar_ix_update(ar_ix_cache **cache, const char *gitdir,
                  const struct ar_ix_change *ch, size_t n)
 {
@@ -488,14 +610,18 @@ int ar_ix_update(ar_ix_cache **cache, const char *gitdir,
 	err = ar_ix_get(cache, gitdir) ? 0 : AR_IX_FALLBACK;
 	if (err == 0) {
 		(*cache)->valid = 0; /* patched below: not the file until written */
+		prev_keep(*cache, ch, n);
 		err = ix_apply(&(*cache)->ix, ch, n);
 	}
 	if (err == 0) {
 		ix_serialize(&(*cache)->ix, &out);
+		memcpy((*cache)->ix.sum, out.ptr + out.len - AR_IX_OID, AR_IX_OID);
 		if (ar_write_all(fd, out.ptr, out.len) < 0)
 			err = ar_error_set(errno == ENOSPC ? AR_ENOSPACE : AR_ERROR,
 			                   "writing %s: %s", lock, strerror(errno));
 	}
+	if (err == 0)
+		prev_link(&(*cache)->prev, gitdir, path);
 	if (err == 0 && rename(lock, path) != 0)
 		err = ar_error_set(AR_ERROR, "renaming %s into place: %s", lock,
 		                   strerror(errno));
@@ -503,6 +629,10 @@ int ar_ix_update(ar_ix_cache **cache, const char *gitdir,
 		(*cache)->st = st;
 		(*cache)->ix.mtime = st.st_mtim;
 		(*cache)->valid = 1;
+		(*cache)->prev.cur = st;
+		prev_stat(&(*cache)->prev, gitdir);
+	} else {
+		(*cache)->prev.ok = 0;
 	}
 	close(fd);
 	if (err)

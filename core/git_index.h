@@ -53,6 +53,7 @@ struct ar_ix {
 	size_t ext_at;        /* where the extensions begin */
 	int ext_other;        /* an extension besides TREE, REUC and UNTR */
 	struct timespec mtime;/* of the index file: newer entries are racy */
+	unsigned char sum[AR_IX_OID]; /* the file's trailing checksum */
 };
 
 #define AR_IX_PATH(ix, e) ((ix)->base + (e)->off)
@@ -97,5 +98,19 @@ struct ar_ix_change {
  */
 int ar_ix_update(ar_ix_cache **cache, const char *gitdir,
                  const struct ar_ix_change *ch, size_t n);
+
+/*
+ * Undo the last ar_ix_update of this cache when ch[0..n) asks exactly for
+ * the entries it replaced (a revert right after a commit): the index it
+ * replaced, kept as gitdir/ar-index.prev, is renamed back into place under
+ * index.lock - no rewrite, no checksum.  The entries' stat data are then
+ * the old ones, so git and ar re-hash those files once.  0 with the
+ * restored file's checksum in sum; AR_IX_FALLBACK when anything differs
+ * (the index was written since, another process touched the file, other
+ * paths); negative (ar_error_set) when the lock is held.
+ */
+int ar_ix_restore(ar_ix_cache **cache, const char *gitdir,
+                  const struct ar_ix_change *ch, size_t n,
+                  unsigned char sum[AR_IX_OID]);
 
 #endif

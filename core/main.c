@@ -31,6 +31,7 @@ static const struct ar_command commands[] = {
 	{ "analyze", cmd_analyze, "write autoresearch-<tag>-analysis.md: what worked, what did not" },
 	{ "plot", cmd_plot, "draw the progress chart as SVG" },
 	{ "calibrate", cmd_calibrate, "measure the metric's noise; advise min_delta and repeats" },
+	{ "watch", cmd_watch, "the work tree watcher that speeds up steps in large repositories" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -71,6 +71,20 @@ void ar_session_ledger_header(struct ar_session *s, struct ar_ledger_header *h)
 	ledger_header(s, h);
 }
 
+/* `watch`: whether the scans of experiments ask the work tree watcher. */
+static void set_watch(struct ar_workspace *ws)
+{
+	char *v = ar_config_get(&ws->cfg, "watch");
+	int mode = AR_REPO_WATCH_AUTO;
+
+	if (v && !strcmp(v, "true"))
+		mode = AR_REPO_WATCH_ON;
+	else if (v && !strcmp(v, "false"))
+		mode = AR_REPO_WATCH_OFF;
+	ar_repo_set_watch(ws->repo, mode);
+	free(v);
+}
+
 static int refuse_dirty(ar_repo *repo)
 {
 	ar_strvec dirty = AR_STRVEC_INIT;
@@ -204,6 +218,7 @@ int ar_session_open(struct ar_session *s, struct ar_workspace *ws)
 	}
 	if (!ws->repo)
 		return ar_error_set(AR_ENOREPO, "not a git repository: %s", ws->root);
+	set_watch(ws);
 	if ((err = ar_repo_current_branch(ws->repo, &current)) < 0)
 		return err;
 	if (strncmp(current, "autoresearch/", 13)) {

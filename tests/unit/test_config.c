@@ -121,7 +121,7 @@ static void test_key_table(void **state)
 	assert_null(ar_config_key_name(AR_KEY__COUNT));
 	for (; ar_config_key_at(i); i++)
 		assert_int_equal(ar_config_key_lookup(ar_config_key_at(i)), -1);
-	assert_int_equal(i, AR_KEY__COUNT + 16);
+	assert_int_equal(i, AR_KEY__COUNT + 17);
 	assert_int_equal(ar_config_key_lookup("target_file"), AR_KEY_TARGET_FILES);
 	assert_int_equal(ar_config_key_lookup("script_path"), AR_KEY_TARGET_FILES);
 	assert_int_equal(ar_config_key_lookup("editable_files"), AR_KEY_TARGET_FILES);
@@ -649,6 +649,10 @@ static void test_extra_keys(void **state)
 	             "'alpha' must be a number between 0 and 1 (exclusive), got '1'");
 	assert_error(ar_config_set(cfg, "aggregate", "mode", &o_file), AR_EUSAGE,
 	             "'aggregate' must be one of median, mean, min, max, got 'mode'");
+	assert_int_equal(ar_config_set(cfg, "watch", "false", &o_file), 0);
+	assert_get(cfg, "watch", "false");
+	assert_error(ar_config_set(cfg, "watch", "sometimes", &o_file), AR_EUSAGE,
+	             "'watch' must be one of auto, true, false, got 'sometimes'");
 	assert_error(ar_config_set(cfg, "max_repeats", "0", &o_file), AR_EUSAGE,
 	             "'max_repeats' must be a whole number of at least 1");
 	assert_error(ar_config_set(cfg, "confirm", "maybe", &o_file), AR_EUSAGE,

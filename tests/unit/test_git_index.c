@@ -85,7 +85,16 @@ static char *make_repo(int version, const char *setup)
 
 /* Commit two changed files, then reset to the parent: both leave an index
  * every oracle accepts. */
-static void commit_and_reset(int version, const char *setup)
+static const char *oid_parent(ar_repo *repo, const char *oid, char *out)
+{
+	char *spec = ar_xprintf("%s~1", oid);
+
+	assert_int_equal(ar_repo_resolve(repo, spec, out), 0);
+	free(spec);
+	return out;
+}
+
+static void commit_and_reset(int version, const char *setup, int fast)
 {
 	char *dir = make_repo(version, setup);
 	ar_repo *repo = NULL;
@@ -101,7 +110,7 @@ static void commit_and_reset(int version, const char *setup)
 	if (ar_repo_commit_paths(repo, &paths, "exp", oid) != 0)
 		fail_msg("commit: %s", ar_error_last());
 	assert_clean(repo);
-	check_index(dir);
+	check_index(dir); /* git status rewrites the index: no restore below */
 	if (ar_repo_reset_paths(repo, parent, &paths) != 0)
 		fail_msg("reset: %s", ar_error_last());
 	/* The index ar keeps in memory agrees (asked before git refreshes
@@ -115,7 +124,50 @@ static void commit_and_reset(int version, const char *setup)
 	tu_write(dir, "a/b/c.txt", "c again\n");
 	if (ar_repo_commit_paths(repo, &paths, "exp 2", oid) != 0)
 		fail_msg("commit: %s", ar_error_last());
+	/* ar patched the index itself: the one it replaced is kept ... */
+	assert_int_equal(tu_exists(dir, ".git/ar-index.prev"), fast);
+	if (ar_repo_reset_paths(repo, oid_parent(repo, oid, parent), &paths) != 0)
+		fail_msg("reset: %s", ar_error_last());
+	/* ... and the revert right after put it back instead of writing one. */
+	if (fast)
+		assert_false(tu_exists(dir, ".git/ar-index.prev"));
+	assert_clean(repo);
 	check_index(dir);
+	content = tu_read(dir, "a/b/c.txt");
+	assert_string_equal(content, "c\n");
+	free(content);
+	tu_write(dir, "top.txt", "top, third\n");
+	if (ar_repo_commit_paths(repo, &paths, "exp 3", oid) != 0)
+		fail_msg("commit: %s", ar_error_last());
+	check_index(dir);
+	ar_strvec_release(&paths);
+	ar_repo_free(repo);
+	tu_rm_rf(dir);
+	free(dir);
+}
+
+/* The index changed behind ar's back after its commit (git add of
+ * another file): the revert must not bring back the index of before. */
+static void test_no_restore_after_foreign_write(void **state)
+{
+	char *dir = make_repo(2, NULL);
+	ar_repo *repo = NULL;
+	ar_strvec paths = AR_STRVEC_INIT;
+	char parent[AR_OID_HEX], oid[AR_OID_HEX];
+	char *staged;
+	(void)state;
+
+	assert_int_equal(ar_repo_open(&repo, dir), 0);
+	assert_int_equal(ar_repo_head(repo, parent), 0);
+	tu_write(dir, "top.txt", "top changed\n");
+	ar_strvec_push(&paths, "top.txt");
+	assert_int_equal(ar_repo_commit_paths(repo, &paths, "exp", oid), 0);
+	tu_write(dir, "e/f.txt", "f staged by the user\n");
+	free(sh("git -C '%s' add e/f.txt", dir));
+	assert_int_equal(ar_repo_reset_paths(repo, parent, &paths), 0);
+	staged = sh("git -C '%s' diff --cached --name-only", dir);
+	assert_string_equal(staged, "e/f.txt\n"); /* the user's git add stands */
+	free(staged);
 	ar_strvec_release(&paths);
 	ar_repo_free(repo);
 	tu_rm_rf(dir);
@@ -125,13 +177,13 @@ static void commit_and_reset(int version, const char *setup)
 static void test_index_v2(void **state)
 {
 	(void)state;
-	commit_and_reset(2, NULL);
+	commit_and_reset(2, NULL, 1);
 }
 
 static void test_index_v4(void **state)
 {
 	(void)state;
-	commit_and_reset(4, NULL);
+	commit_and_reset(4, NULL, 1);
 }
 
 /* Extensions ar does not patch (EOIE, IEOT) go through libgit2. */
@@ -140,7 +192,7 @@ static void test_other_extensions(void **state)
 	(void)state;
 	commit_and_reset(2, "git config index.recordEndOfIndexEntries true && "
 	                    "git config index.recordOffsetTable true && "
-	                    "git config index.threads 2");
+	                    "git config index.threads 2", 0);
 }
 
 /* Attributes held in the index reach libgit2 through the stand-in: the
@@ -215,6 +267,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_index_v2),
+		cmocka_unit_test(test_no_restore_after_foreign_write),
 		cmocka_unit_test(test_index_v4),
 		cmocka_unit_test(test_other_extensions),
 		cmocka_unit_test(test_attributes_apply),
