@@ -186,3 +186,24 @@ int tu_contains(const char *haystack, const char *needle)
 {
 	return haystack && needle && strstr(haystack, needle) != NULL;
 }
+
+static int cmp_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void tu_sort(ar_strvec *v)
+{
+	if (v->n)
+		qsort(v->items, v->n, sizeof(char *), cmp_path);
+}
+
+char *tu_join_sorted(ar_strvec *v)
+{
+	ar_buf b = AR_BUF_INIT;
+
+	tu_sort(v);
+	for (size_t i = 0; i < v->n; i++)
+		ar_buf_printf(&b, "%s%s", i ? " " : "", v->items[i]);
+	return ar_buf_detach(&b);
+}

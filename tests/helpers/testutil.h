@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "error.h" /* AR_PRINTF */
+#include "util.h"    /* ar_strvec */
 
 /* A fresh directory under $TMPDIR (or /tmp); caller frees the string and
  * removes it with tu_rm_rf. */
@@ -44,6 +45,11 @@ int tu_ar(const char *dir, char **out, const char *args_fmt, ...);
 
 /* Environment helpers. */
 const char *tu_env(const char *name); /* fails the test when unset */
+
+/* Sort a list of paths in place (strcmp order); tu_join_sorted also
+ * joins them with single spaces, for comparing lists.  Caller frees. */
+void tu_sort(ar_strvec *v);
+char *tu_join_sorted(ar_strvec *v);
 
 /* 1 when `haystack` contains `needle`. */
 int tu_contains(const char *haystack, const char *needle);

@@ -53,22 +53,6 @@ static ar_repo *open_ok(const char *dir)
 	} while (0)
 
 /* Sort a strvec and join it with spaces, for comparisons. Caller frees. */
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char *joined(ar_strvec *v)
-{
-	ar_buf b = AR_BUF_INIT;
-	size_t i;
-
-	if (v->n)
-		qsort(v->items, v->n, sizeof(char *), cmp_str);
-	for (i = 0; i < v->n; i++)
-		ar_buf_printf(&b, "%s%s", i ? " " : "", v->items[i]);
-	return ar_buf_detach(&b);
-}
 
 static void set_paths(ar_strvec *v, const char *first, ...)
 {
@@ -264,7 +248,7 @@ static void test_dirty_tracked_ignores_untracked(void **state)
 	assert_int_equal(tu_sh("git -C '%s' add b", dir), 0); /* staged */
 	assert_int_equal(tu_sh("rm '%s/c'", dir), 0);    /* deleted */
 	assert_ok(ar_repo_dirty_tracked(repo, &v));
-	s = joined(&v);
+	s = tu_join_sorted(&v);
 	assert_string_equal(s, "a b c");
 	free(s);
 	/* The oracle agrees. */
@@ -296,7 +280,7 @@ static void test_changed_paths_lists_untracked(void **state)
 	tu_write(dir, "x.log", "ignored\n");
 	tu_write(dir, "build/out.o", "ignored\n");
 	assert_ok(ar_repo_changed_paths(repo, &v));
-	s = joined(&v);
+	s = tu_join_sorted(&v);
 	assert_string_equal(s, "a b nested/dir/f.txt new.txt");
 	free(s);
 
@@ -357,7 +341,7 @@ static void test_commit_paths_only_given_paths(void **state)
 	          "git -C '%s' status --porcelain", dir);
 	ar_strvec dirty = AR_STRVEC_INIT;
 	assert_ok(ar_repo_dirty_tracked(repo, &dirty));
-	char *d = joined(&dirty);
+	char *d = tu_join_sorted(&dirty);
 	assert_string_equal(d, "a b s");
 	free(d);
 	ar_strvec_release(&dirty);
@@ -437,7 +421,7 @@ static void test_commit_paths_file_becomes_dir(void **state)
 	assert_int_equal(tu_sh("cd '%s' && rm x && mkdir x && echo f > x/f && "
 	                       "rm -r y && echo g > y", dir), 0);
 	assert_ok(ar_repo_changed_paths(repo, &changed));
-	s = joined(&changed);
+	s = tu_join_sorted(&changed);
 	assert_string_equal(s, "x x/f y y/z");
 	free(s);
 	assert_ok(ar_repo_commit_paths(repo, &changed, "swap", oid));

@@ -22,18 +22,12 @@
 #include "testutil.h"
 #include "util.h"
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Sorted, newline-separated. Caller frees. */
 static char *lines(ar_strvec *v)
 {
 	ar_buf b = AR_BUF_INIT;
 
-	if (v->n)
-		qsort(v->items, v->n, sizeof(char *), cmp_str);
+	tu_sort(v);
 	for (size_t i = 0; i < v->n; i++)
 		ar_buf_printf(&b, "%s\n", v->items[i]);
 	return ar_buf_detach(&b);

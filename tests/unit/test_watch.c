@@ -22,21 +22,6 @@
 /* A command that must succeed; its output is not needed. */
 #define SH(...) free(tu_sh_ok(__VA_ARGS__))
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char *joined(ar_strvec *v)
-{
-	ar_buf b = AR_BUF_INIT;
-
-	if (v->n)
-		qsort(v->items, v->n, sizeof(char *), cmp_str);
-	for (size_t i = 0; i < v->n; i++)
-		ar_buf_printf(&b, "%s%s", i ? " " : "", v->items[i]);
-	return ar_buf_detach(&b);
-}
 
 static void sleep_ms(int ms)
 {
@@ -126,8 +111,8 @@ static int same_as_full(struct fixture *f, const char *step)
 	if (ar_repo_changed_paths(f->plain, &p) != 0)
 		fail_msg("%s: full scan: %s", step, ar_error_last());
 	assert_int_equal(ar_repo_last_scan(f->plain), 'f');
-	jw = joined(&w);
-	jp = joined(&p);
+	jw = tu_join_sorted(&w);
+	jp = tu_join_sorted(&p);
 	if (strcmp(jw, jp))
 		fail_msg("%s: the watched scan (%c) says [%s], the full scan [%s]",
 		         step, how, jw, jp);
