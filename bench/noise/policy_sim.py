@@ -332,6 +332,22 @@ def fmt(name, r, naive_runs):
                 r["gain"], r["gain_se"]))
 
 
+def sessions(seeds, sigma, rule, nexp, mix):
+    """The summary of one rule (None: repeats: 1) over the seeded sessions."""
+    return summary([Session(s, sigma * nb.STEP,
+                            rule and RULES[rule](sigma * nb.STEP), nexp,
+                            mix=mix).run()
+                    for s in seeds])
+
+
+def compare(seeds, sigma, rule, nexp, mix):
+    """The rule against the naive rule given the runs the rule spent:
+    (rule's summary, the naive rule's experiments, its summary)."""
+    r = sessions(seeds, sigma, rule, nexp, mix)
+    eq = max(1, int(round(r["runs"])) - 1)
+    return r, eq, sessions(seeds, sigma, None, eq, mix)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sessions", type=int, default=2000)
@@ -349,23 +365,15 @@ def main():
     except ValueError as e:
         ap.error("--%s" % e)
     seeds = range(a.first_seed, a.first_seed + a.sessions)
-
-    def sessions(sigma, rule, nexp):
-        return summary([Session(s, sigma * nb.STEP,
-                                rule and RULES[rule](sigma * nb.STEP), nexp,
-                                mix=mix).run()
-                        for s in seeds])
     for sigma in a.sigma or [1, 3]:
-        nv = sessions(sigma, None, a.experiments)
+        nv = sessions(seeds, sigma, None, a.experiments, mix)
         print("sigma %gx, %d sessions of %d experiments (seeds %d..), "
               "proposals %g%% better, %g%% neutral"
               % (sigma, a.sessions, a.experiments, a.first_seed,
                  100 * mix[0], 100 * mix[1]))
         print(fmt("naive", nv, nv["runs"]))
         for name in a.rule or ["auto"]:
-            r = sessions(sigma, name, a.experiments)
-            eq = max(1, int(round(r["runs"])) - 1)
-            q = sessions(sigma, None, eq)
+            r, eq, q = compare(seeds, sigma, name, a.experiments, mix)
             print(fmt(name, r, nv["runs"]))
             print(fmt("  naive, %d experiments" % eq, q, nv["runs"])
                   + "  -> %s %s" % (name, "lower (ok)" if r["final"] < q["final"]

@@ -6,7 +6,7 @@ known ways, drawn with a generator seeded by the session's seed and the
 iteration: truly better (one of x1..x4 one step towards 0), truly neutral
 (x5 moves), truly worse (one of x1..x4 one to three steps away from 0); and
 says which in its DESCRIPTION line.  The shares are bench.cfg's `mix`
-(better, neutral), by default 20% and 30%, the rest worse."""
+(better, neutral), by default 5% and 30% (noisebench.MIX), the rest worse."""
 import os
 import random
 import sys
