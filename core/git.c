@@ -84,25 +84,6 @@ static int gfail(int gcode, const char *fmt, ...)
 
 /* ------------------------------------------------------------ lifecycle */
 
-/*
- * ar never talks to a remote, so it never needs a TLS trust store.  Yet a
- * libgit2 built with mbedTLS (Debian's is) parses the whole system CA bundle
- * in git_libgit2_init: about 3 ms of every ar command, a fifth of an
- * `ar step` (bench/overhead).  This definition takes precedence over
- * libmbedx509's for libgit2's call (ELF symbol interposition: the executable
- * comes first in the lookup scope), so the bundle is not read.  Should a
- * future ar fetch over HTTPS, the empty trust store fails closed: every
- * certificate is refused.  With a libgit2 built on OpenSSL it is unused.
- */
-struct mbedtls_x509_crt;
-int mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path);
-int mbedtls_x509_crt_parse_file(struct mbedtls_x509_crt *chain, const char *path)
-{
-	(void)chain;
-	(void)path;
-	return 0;
-}
-
 int ar_git_init(void)
 {
 	if (git_libgit2_init() < 0)
