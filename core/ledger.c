@@ -1188,8 +1188,17 @@ int ar_ledger_dashboard(const char *dir, const struct ar_ledger_header *h,
 	if (n && r[n - 1].timestamp)
 		ar_buf_printf(&b, "- **Last experiment:** #%ld at %s\n",
 		              r[n - 1].iteration, r[n - 1].timestamp);
-	ar_buf_adds(&b, "\n## Experiments\n\n");
-	md_table(&b, r, n);
+	/* The table is bounded, so a long session does not rewrite a file
+	 * that grows with every step; the ledger has every row. */
+	if (n > AR_DASHBOARD_ROWS) {
+		ar_buf_printf(&b, "\n## The last %d of %zu experiments\n\n"
+		              "`ar results` (or results.tsv) lists every one.\n\n",
+		              AR_DASHBOARD_ROWS, n);
+		md_table(&b, r + n - AR_DASHBOARD_ROWS, AR_DASHBOARD_ROWS);
+	} else {
+		ar_buf_adds(&b, "\n## Experiments\n\n");
+		md_table(&b, r, n);
+	}
 	/* A view of the ledger, rebuilt at every step: no fsync. */
 	rc = ar_file_write_atomic(path, b.ptr, b.len, AR_VOLATILE);
 	if (rc < 0)

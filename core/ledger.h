@@ -13,6 +13,8 @@
 #define AR_LEDGER_TSV "results.tsv"
 #define AR_LEDGER_JSONL "autoresearch.jsonl"
 #define AR_LEDGER_DASHBOARD "autoresearch_dashboard.md"
+/* The dashboard's table lists at most this many experiments, the latest. */
+#define AR_DASHBOARD_ROWS 50
 
 /* Status words, exactly as written in both files. */
 #define AR_ST_BASELINE "baseline"
@@ -123,7 +125,8 @@ void ar_ledger_results_free(struct ar_result *r, size_t n);
 int ar_ledger_sync_tsv(const char *dir, const char *metric_name,
                        const struct ar_result *r, size_t n);
 
-/* Rewrite autoresearch_dashboard.md from the results. */
+/* Rewrite autoresearch_dashboard.md from the results: the summary of all
+ * of them, and a table of the last AR_DASHBOARD_ROWS. */
 int ar_ledger_dashboard(const char *dir, const struct ar_ledger_header *h,
                         const struct ar_result *r, size_t n);
 

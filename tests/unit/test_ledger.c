@@ -894,6 +894,44 @@ static void test_dashboard(void **state)
 	free(dir);
 }
 
+/* A long session: the summary counts every row, the table shows the last
+ * AR_DASHBOARD_ROWS and says where the rest are. */
+static void test_dashboard_long_session(void **state)
+{
+	size_t n = AR_DASHBOARD_ROWS + 10;
+	struct ar_result *r = ar_xcalloc(n, sizeof(*r));
+	char *dir = tu_tmpdir(), *md, *want;
+	(void)state;
+
+	r[0] = mkres(1, SHA1, 1, 100.0, AR_ST_BASELINE, NULL);
+	for (size_t i = 1; i < n; i++)
+		r[i] = mkres((long)i + 1, SHA2, 1, 100.0 - (double)i,
+		             i % 2 ? AR_ST_KEEP : AR_ST_DISCARD, "step");
+	assert_int_equal(ar_ledger_dashboard(dir, NULL, r, n), 0);
+	md = tu_read(dir, AR_LEDGER_DASHBOARD);
+	want = ar_xprintf("## The last %d of %zu experiments\n", AR_DASHBOARD_ROWS, n);
+	assert_true(tu_contains(md, want));
+	assert_true(tu_contains(md, "`ar results` (or results.tsv) lists every one."));
+	assert_true(tu_contains(md, "**Experiments:** 60 (baseline 1, keep 30, discard 29)"));
+	assert_false(tu_contains(md, "| 1 | a1b2c3d |"));
+	assert_false(tu_contains(md, "| 10 | "));
+	assert_true(tu_contains(md, "| 11 | b2c3d4e | 90.000000 |"));
+	assert_true(tu_contains(md, "| 60 | b2c3d4e | 41.000000 |"));
+	free(want);
+	free(md);
+
+	/* At the limit, every row and the plain heading. */
+	assert_int_equal(ar_ledger_dashboard(dir, NULL, r, AR_DASHBOARD_ROWS), 0);
+	md = tu_read(dir, AR_LEDGER_DASHBOARD);
+	assert_true(tu_contains(md, "## Experiments\n"));
+	assert_true(tu_contains(md, "| 1 | a1b2c3d |"));
+	assert_false(tu_contains(md, "The last"));
+	free(md);
+	ar_ledger_results_free(r, n);
+	tu_rm_rf(dir);
+	free(dir);
+}
+
 static void test_dashboard_header_baseline(void **state)
 {
 	char *dir = tu_tmpdir(), *md;
@@ -1016,6 +1054,7 @@ int main(void)
 		cmocka_unit_test(test_sync_tsv),
 		cmocka_unit_test(test_best_and_baseline),
 		cmocka_unit_test(test_dashboard),
+		cmocka_unit_test(test_dashboard_long_session),
 		cmocka_unit_test(test_dashboard_header_baseline),
 		cmocka_unit_test(test_enospc),
 		cmocka_unit_test(test_failed_append_leaves_no_partial_line),
