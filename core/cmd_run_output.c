@@ -277,9 +277,27 @@ static void top_improvements(const struct ar_result *r, size_t n, int dir)
 	free(idx);
 }
 
+/* The branch the session was created from (the ledger's header records
+ * it), or NULL: where its branch is to be merged. */
+static char *base_branch(const struct ar_session *s)
+{
+	struct ar_ledger_info info = AR_LEDGER_INFO_INIT;
+	char *base = NULL;
+
+	if (s->base_branch)
+		return ar_xstrdup(s->base_branch);
+	if (ar_ledger_read_header(s->ws->root, &info) == 0) {
+		base = info.base_branch;
+		info.base_branch = NULL;
+	}
+	ar_error_clear();
+	ar_ledger_info_release(&info);
+	return base;
+}
+
 static void summary_json(const struct ar_session *s, const struct ar_loop_summary *sum,
                          const struct tally *t, long base, long best,
-                         const struct ar_result *r)
+                         const struct ar_result *r, const char *base_br)
 {
 	json_t *e = json_pack("{s:s, s:s?, s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "event", "stop",
 	                      "reason", sum->stop_reason, "branch", s->branch,
@@ -287,6 +305,7 @@ static void summary_json(const struct ar_session *s, const struct ar_loop_summar
 	                      (json_int_t)t->kept, "discarded", (json_int_t)t->discarded,
 	                      "crashed", (json_int_t)t->crashed, "other", (json_int_t)t->other,
 	                      "this_run", (json_int_t)sum->experiments);
+	json_object_set_new(e, "base_branch", base_br ? json_string(base_br) : json_null());
 	json_object_set_new(e, "baseline", base >= 0 ? json_real(r[base].score) : json_null());
 	json_object_set_new(e, "best", best >= 0 ? json_real(r[best].score) : json_null());
 	json_object_set_new(e, "best_commit", best >= 0 ? json_string(r[best].commit) : json_null());
@@ -304,6 +323,7 @@ void run_print_summary(struct run_out *o, const struct ar_session *s,
 	char *warning = NULL;
 	struct tally t;
 	int dir = s->ws->cfg.metric_direction;
+	char *base = base_branch(s);
 
 	if (ar_ledger_read(s->ws->root, &r, &n, &warning) < 0)
 		ar_error_clear();
@@ -311,7 +331,7 @@ void run_print_summary(struct run_out *o, const struct ar_session *s,
 	ar_summary_compute(&sm, r, n, dir, s->has_baseline, s->baseline);
 	count(&sm, &t);
 	if (o->json) {
-		summary_json(s, sum, &t, sm.baseline, sm.best, r);
+		summary_json(s, sum, &t, sm.baseline, sm.best, r, base);
 		goto done;
 	}
 	close_line(o);
@@ -331,10 +351,15 @@ void run_print_summary(struct run_out *o, const struct ar_session *s,
 	if (sum->has_agent_cost)
 		printf("  agent cost  $%.4f in this run\n", sum->agent_cost);
 	top_improvements(r, n, dir == AR_HIGHER_IS_BETTER ? -1 : 1);
-	printf("  to merge    git merge %s   (from the branch you started on)\n", s->branch);
+	if (base)
+		printf("  to merge    git checkout %s && git merge %s\n", base, s->branch);
+	else
+		printf("  to merge    git merge %s   (from the branch you started on)\n",
+		       s->branch);
 	printf("  to resume   ar run\n");
 	fflush(stdout);
 done:
+	free(base);
 	ar_summary_release(&sm);
 	ar_ledger_results_free(r, n);
 }

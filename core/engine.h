@@ -22,6 +22,7 @@ struct ar_session {
 	struct ar_workspace *ws;     /* borrowed */
 	char *tag;
 	char *branch;                /* autoresearch/<tag> */
+	char *base_branch;           /* the branch it was created from, or NULL */
 	char *state_dir;             /* <root>/.autoresearch */
 	long last_iteration;
 	int has_baseline;

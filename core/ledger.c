@@ -322,6 +322,7 @@ static json_t *config_json(const struct ar_ledger_header *h, const char *now)
 	jset(o, "type", json_string("config"));
 	jset(o, "tag", jstr(h->tag));
 	jset(o, "branch", jstr(h->branch));
+	jset(o, "base_branch", jstr(h->base_branch));
 	jset(o, "adapter", jstr(h->adapter));
 	jset(o, "target_files", jstrvec(h->target_files));
 	jset(o, "fixed_files", jstrvec(h->fixed_files));
@@ -432,7 +433,13 @@ int ar_ledger_update_header(const char *dir, const struct ar_ledger_header *h)
 		rest = strchr(data, '\n') ? strchr(data, '\n') + 1 : "";
 	else
 		rest = data;
-	o = config_json(h, info.created_at ? info.created_at : now);
+	if (!h->base_branch && info.base_branch) {
+		struct ar_ledger_header kept = *h;
+		kept.base_branch = info.base_branch;
+		o = config_json(&kept, info.created_at ? info.created_at : now);
+	} else {
+		o = config_json(h, info.created_at ? info.created_at : now);
+	}
 	line = jdump(o);
 	json_decref(o);
 	ar_buf_printf(&b, "%s\n%s", line, rest);
@@ -880,6 +887,7 @@ static int info_from_json(json_t *o, struct ar_ledger_info *info,
 
 	if (get_str(o, "tag", &info->tag, why) ||
 	    get_str(o, "branch", &info->branch, why) ||
+	    get_str(o, "base_branch", &info->base_branch, why) ||
 	    get_str(o, "adapter", &info->adapter, why) ||
 	    get_str(o, "run_command", &info->run_command, why) ||
 	    get_str(o, "created_at", &info->created_at, why) ||
@@ -906,6 +914,7 @@ void ar_ledger_info_release(struct ar_ledger_info *info)
 
 	free(info->tag);
 	free(info->branch);
+	free(info->base_branch);
 	free(info->adapter);
 	free(info->run_command);
 	free(info->metric_name);
@@ -922,6 +931,7 @@ void ar_ledger_info_header(struct ar_ledger_header *out,
 	memset(out, 0, sizeof(*out));
 	out->tag = info->tag;
 	out->branch = info->branch;
+	out->base_branch = info->base_branch;
 	out->adapter = info->adapter;
 	out->target_files = &info->target_files;
 	out->fixed_files = &info->fixed_files;

@@ -78,6 +78,7 @@ void ar_result_copy(struct ar_result *dst, const struct ar_result *src);
 struct ar_ledger_header {
 	const char *tag;
 	const char *branch;
+	const char *base_branch; /* the branch it started from; NULL: keep the file's */
 	const char *adapter;
 	const ar_strvec *target_files;
 	const ar_strvec *fixed_files;
@@ -144,6 +145,7 @@ void ar_ledger_json_row(ar_buf *b, const struct ar_result *r);
 struct ar_ledger_info {
 	char *tag;
 	char *branch;
+	char *base_branch;      /* the branch the session started from */
 	char *adapter;
 	char *run_command;
 	char *metric_name;
@@ -155,7 +157,7 @@ struct ar_ledger_info {
 	double baseline;
 	char *created_at;
 };
-#define AR_LEDGER_INFO_INIT { NULL, NULL, NULL, NULL, NULL, 0, \
+#define AR_LEDGER_INFO_INIT { NULL, NULL, NULL, NULL, NULL, NULL, 0, \
 	AR_STRVEC_INIT, AR_STRVEC_INIT, AR_STRVEC_INIT, 0, 0.0, NULL }
 
 /*

@@ -49,6 +49,7 @@ static void ledger_header(struct ar_session *s, struct ar_ledger_header *h)
 	memset(h, 0, sizeof(*h));
 	h->tag = s->tag;
 	h->branch = s->branch;
+	h->base_branch = s->base_branch;
 	h->adapter = s->ws->adapter ? s->ws->adapter->ad.name : "none";
 	h->target_files = &c->target_files;
 	h->fixed_files = &c->fixed_files;
@@ -127,8 +128,10 @@ static int enter_branch(struct ar_session *s, const char *tag, int *resumed)
 		err = 0;
 	else if (*resumed)
 		err = ar_repo_branch_checkout(repo, s->branch);
-	else
-		err = ar_repo_branch_create(repo, s->branch);
+	else if ((err = ar_repo_branch_create(repo, s->branch)) == 0) {
+		s->base_branch = current; /* where the merge hint points */
+		current = NULL;
+	}
 	free(current);
 	return err;
 }
@@ -251,6 +254,7 @@ void ar_session_release(struct ar_session *s)
 {
 	free(s->tag);
 	free(s->branch);
+	free(s->base_branch);
 	free(s->state_dir);
 	for (size_t i = 0; i < s->nbaseline_values; i++)
 		free(s->baseline_values[i].name);

@@ -107,6 +107,7 @@ static void test_init_creates_branch_and_ledger(void **state)
 	eng_assert_str(eng_jstr(cfg, "type"), "config");
 	eng_assert_str(eng_jstr(cfg, "tag"), "t");
 	eng_assert_str(eng_jstr(cfg, "branch"), "autoresearch/t");
+	eng_assert_str(eng_jstr(cfg, "base_branch"), "main");
 	eng_assert_str(eng_jstr(json_object_get(cfg, "metric"), "name"), "score");
 	eng_assert_str(eng_jstr(json_object_get(cfg, "metric"), "direction"), "lower");
 
@@ -118,8 +119,15 @@ static void test_init_creates_branch_and_ledger(void **state)
 	assert_true(tu_contains(exclude, "/.autoresearch/"));
 	char *porcelain = eng_git(dir, "status --porcelain");
 	eng_assert_str(porcelain, "");
-
 	json_decref(all);
+
+	/* The baseline rewrites the config line; the base branch stays. */
+	free(eng_ok(dir, "baseline"));
+	all = eng_jsonl_all(dir);
+	cfg = json_array_get(all, 0);
+	eng_assert_str(eng_jstr(cfg, "base_branch"), "main");
+	assert_true(json_is_number(json_object_get(cfg, "baseline")));
+
 	free(porcelain);
 	free(exclude);
 	free(tsv);

@@ -99,7 +99,7 @@ static void test_scripted_loop(void **state)
 	assert_true(tu_contains(out, "7: 2 kept, 1 discarded, 1 crashed, 3 other"));
 	assert_true(tu_contains(out, "baseline 1.000000 -> best 0.800000 (-0.200000, -20.00%)"));
 	assert_true(tu_contains(out, "fix the crash — 0.800000"));
-	assert_true(tu_contains(out, "git merge autoresearch/"));
+	assert_true(tu_contains(out, "to merge    git checkout main && git merge autoresearch/"));
 	train = tu_read(f->dir, "train.sh");
 	eng_assert_str(train, "echo 'score: 0.8'\n");
 	eval = tu_read(f->dir, "eval.sh");
@@ -294,6 +294,8 @@ static void test_kill_9_then_resume(void **state)
 	eng_assert_str(status_of(r, 2), "interrupted");
 	eng_assert_str(status_of(r, 3), "keep");
 	assert_at_best(f, "touch ignored.txt\nsleep 3\necho 'score: 0.3'\n");
+	/* A resumed session's merge hint comes from the ledger's header. */
+	assert_true(tu_contains(out, "git checkout main && git merge autoresearch/"));
 	json_decref(r);
 	free(out);
 	free(err);

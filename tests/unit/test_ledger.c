@@ -65,6 +65,7 @@ static void create(const char *dir, int direction)
 	memset(&h, 0, sizeof(h));
 	h.tag = "nov23";
 	h.branch = "autoresearch/nov23";
+	h.base_branch = "main";
 	h.adapter = "nanochat";
 	h.target_files = &targets;
 	h.fixed_files = &fixed;
@@ -165,6 +166,7 @@ static void test_update_header_sets_baseline(void **state)
 	ar_ledger_info_header(&h, &info);
 	h.has_baseline = 1;
 	h.baseline = 0.75;
+	h.base_branch = NULL; /* a resumed session does not know it: kept */
 	assert_int_equal(ar_ledger_update_header(dir, &h), 0);
 	ar_ledger_info_release(&info);
 
@@ -172,6 +174,7 @@ static void test_update_header_sets_baseline(void **state)
 	assert_true(info.has_baseline && info.baseline == 0.75);
 	assert_string_equal(info.created_at, before);
 	assert_string_equal(info.tag, "nov23");
+	assert_string_equal(info.base_branch, "main");
 	ar_ledger_info_release(&info);
 	after = tu_read(dir, AR_LEDGER_JSONL);
 	assert_int_equal(count_lines(after), 2);
@@ -261,7 +264,7 @@ static void test_jsonl_config_line(void **state)
 
 	create(dir, AR_HIGHER_IS_BETTER);
 	o = json_line(dir, AR_LEDGER_JSONL, 1);
-	assert_keys(o, "type,tag,branch,adapter,target_files,fixed_files,"
+	assert_keys(o, "type,tag,branch,base_branch,adapter,target_files,fixed_files,"
 	               "run_command,metric,guards,baseline,created_at");
 	assert_string_equal(json_string_value(json_object_get(o, "type")),
 	                    "config");
@@ -269,6 +272,8 @@ static void test_jsonl_config_line(void **state)
 	                    "nov23");
 	assert_string_equal(json_string_value(json_object_get(o, "branch")),
 	                    "autoresearch/nov23");
+	assert_string_equal(json_string_value(json_object_get(o, "base_branch")),
+	                    "main");
 	assert_string_equal(json_string_value(json_object_get(o, "adapter")),
 	                    "nanochat");
 	assert_int_equal(json_array_size(json_object_get(o, "fixed_files")), 2);
