@@ -1,6 +1,6 @@
 /*
- * git.h - every git operation `ar` performs.  git.c is the only file that
- * uses libgit2; nothing in `ar` shells out to `git`.
+ * git.h - every git operation `ar` performs.  git.c and git_status.c are
+ * the only files that use libgit2; nothing in `ar` shells out to `git`.
  *
  * Object ids cross this API as 40-character hex strings (char[AR_OID_HEX]).
  */

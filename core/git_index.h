@@ -1,15 +1,15 @@
 /*
  * git_index.h - git's index file (.git/index, versions 2 to 4), read and
- * patched by ar itself.  Internal to the git module (core/git.c); no
- * libgit2 types cross it.
+ * patched by ar itself.  Internal to the git module (core/git.c,
+ * core/git_status.c); no libgit2 types cross it.
  *
  * Why: libgit2 loads an index by checksumming the whole file with its
  * collision-detecting SHA-1 and building every entry, and writes it the
  * same way; in a 50,000-file repository that is tens of milliseconds for
  * what an experiment changes - one or two entries.  ar reads the entries
- * in place (the fast status of git.c), and rewrites a few entries of a
- * file it understands with one plain SHA-1 (ar_ix_update).  Anything it
- * does not understand is AR_IX_FALLBACK: the caller then asks libgit2.
+ * in place (the fast status of git_status.c), and rewrites a few entries
+ * of a file it understands with one plain SHA-1 (ar_ix_update).  Anything
+ * it does not understand is AR_IX_FALLBACK: the caller then asks libgit2.
  */
 #ifndef AR_GIT_INDEX_H
 #define AR_GIT_INDEX_H

@@ -1,14 +1,14 @@
 /*
- * test_git_scan.c - the fast status of core/git.c (ar_repo_changed_paths
- * and ar_repo_dirty_tracked read the index file themselves) against
- * `git status`, the independent oracle, on repositories in every state
- * the scan must get right: staged and unstaged changes, deletions, type
- * changes, symbolic links, the executable bit, ignored and untracked files
- * and directories, nested repositories, submodules, odd path names, index
- * version 4, a cached tree that is invalid, attribute filters, a large
- * index (the threaded stat pass), and the indexes the scan hands to
- * libgit2's status instead (conflicts, skip-worktree, intent-to-add, an
- * unborn branch).
+ * test_git_scan.c - the fast status of core/git_status.c
+ * (ar_repo_changed_paths and ar_repo_dirty_tracked read the index file
+ * themselves) against `git status`, the independent oracle, on
+ * repositories in every state the scan must get right: staged and
+ * unstaged changes, deletions, type changes, symbolic links, the
+ * executable bit, ignored and untracked files and directories, nested
+ * repositories, submodules, odd path names, index version 4, a cached
+ * tree that is invalid, attribute filters, a large index (the threaded
+ * stat pass), and the indexes the scan hands to libgit2's status instead
+ * (conflicts, skip-worktree, intent-to-add, an unborn branch).
  */
 #include <stdarg.h>
 #include <stddef.h>

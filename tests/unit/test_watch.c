@@ -1,8 +1,9 @@
 /*
  * test_watch.c - the work tree watcher (core/watch.c, the real `ar watch
- * run` daemon) and the watched status of core/git.c.  The oracle for every
- * watched scan is ar's full scan of the same repository through a second
- * handle that does not watch; `git` (CLI) makes the changes a user makes.
+ * run` daemon) and the watched status of core/git_status.c.  The oracle for
+ * every watched scan is ar's full scan of the same repository through a
+ * second handle that does not watch; `git` (CLI) makes the changes a user
+ * makes.
  */
 #include <stdarg.h>
 #include <stddef.h>
