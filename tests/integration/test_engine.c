@@ -128,6 +128,7 @@ static void test_init_creates_branch_and_ledger(void **state)
 	eng_assert_str(eng_jstr(cfg, "base_branch"), "main");
 	assert_true(json_is_number(json_object_get(cfg, "baseline")));
 
+	json_decref(all);
 	free(porcelain);
 	free(exclude);
 	free(tsv);
