@@ -415,6 +415,7 @@ int ar_ledger_create(const char *dir, const struct ar_ledger_header *h)
 int ar_ledger_update_header(const char *dir, const struct ar_ledger_header *h)
 {
 	struct ar_ledger_info info = AR_LEDGER_INFO_INIT;
+	struct ar_ledger_header kept;
 	char *path = ar_path_join(dir, AR_LEDGER_JSONL), *data = NULL, *line;
 	char now[32];
 	const char *rest;
@@ -433,13 +434,10 @@ int ar_ledger_update_header(const char *dir, const struct ar_ledger_header *h)
 		rest = strchr(data, '\n') ? strchr(data, '\n') + 1 : "";
 	else
 		rest = data;
-	if (!h->base_branch && info.base_branch) {
-		struct ar_ledger_header kept = *h;
+	kept = *h; /* a resumed session does not know its base branch */
+	if (!kept.base_branch)
 		kept.base_branch = info.base_branch;
-		o = config_json(&kept, info.created_at ? info.created_at : now);
-	} else {
-		o = config_json(h, info.created_at ? info.created_at : now);
-	}
+	o = config_json(&kept, info.created_at ? info.created_at : now);
 	line = jdump(o);
 	json_decref(o);
 	ar_buf_printf(&b, "%s\n%s", line, rest);
